@@ -1,0 +1,78 @@
+//! "I forgot my password": an emailed one-time link that expires, and the admin's
+//! set-your-first-password link, which works the same way.
+
+use chrono::NaiveDateTime;
+
+use super::registration::hash_blocking;
+use super::tokens::{TokenPurpose, digest, random_token};
+use super::{AccountError, Email, Password, User};
+use crate::db::{self, Db};
+
+/// At most this many reset emails per account per hour, so nobody can flood an inbox.
+const RESETS_PER_HOUR: i64 = 3;
+
+/// Makes a reset token for the account with this email. `None` when there is no such
+/// account or it had enough links this hour; the caller says the same thing either way.
+pub async fn request(
+    db: &Db,
+    email: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(User, String)>, AccountError> {
+    let email = Email::parse(email).map_err(|e| AccountError::Invalid(vec![e]))?;
+    let token = random_token();
+    let stored = digest(&token);
+    db.write(move |conn| {
+        let Some((user, _)) = db::users::find_by_email(conn, &email)? else {
+            return Ok(None);
+        };
+        let recent = db::tokens::count_since(
+            conn,
+            user.id,
+            TokenPurpose::PasswordReset,
+            now - chrono::Duration::hours(1),
+        )?;
+        if recent >= RESETS_PER_HOUR {
+            tracing::warn!(
+                user = user.id.0,
+                "password reset requested too often; no email sent"
+            );
+            return Ok(None);
+        }
+        db::tokens::insert(conn, user.id, TokenPurpose::PasswordReset, &stored, now)?;
+        Ok(Some((user, token)))
+    })
+    .await
+}
+
+/// The account and purpose of a valid link.
+pub async fn check(
+    db: &Db,
+    token: String,
+    now: NaiveDateTime,
+) -> Result<(User, TokenPurpose), AccountError> {
+    db.read(move |conn| {
+        let (_, user_id, purpose) =
+            db::tokens::find_valid(conn, &digest(&token), now)?.ok_or(AccountError::LinkInvalid)?;
+        let user = db::users::find(conn, user_id)?.ok_or(AccountError::LinkInvalid)?;
+        Ok((user, purpose))
+    })
+    .await
+}
+
+/// Sets the new password, uses up every open link of the account, and ends its sessions.
+pub async fn complete(
+    db: &Db,
+    token: String,
+    password: Password,
+    now: NaiveDateTime,
+) -> Result<User, AccountError> {
+    let hash = hash_blocking(password).await?;
+    db.write(move |conn| {
+        let (_, user_id, _) =
+            db::tokens::find_valid(conn, &digest(&token), now)?.ok_or(AccountError::LinkInvalid)?;
+        db::users::set_password(conn, user_id, &hash, now)?;
+        db::tokens::use_all(conn, user_id, now)?;
+        db::users::find(conn, user_id)?.ok_or(AccountError::LinkInvalid)
+    })
+    .await
+}

@@ -1,0 +1,125 @@
+//! Roles, and the one rule that decides them: a publisher or coordinator of an organisation
+//! acts for that organisation and every organisation below it. Admins manage people and
+//! organisations; everyone is a learner.
+
+use serde::Serialize;
+
+use crate::organisations::{Organisation, OrganisationId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Publisher,
+    Coordinator,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Publisher, Role::Coordinator];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Publisher => "publisher",
+            Role::Coordinator => "coordinator",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == raw)
+    }
+}
+
+/// A role held for one organisation (and so for its descendants).
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleGrant {
+    pub id: i64,
+    pub role: Role,
+    pub organisation: Organisation,
+}
+
+/// Whether `grants` allow acting as `role` for the organisation whose chain of ancestors,
+/// starting with itself, is `lineage`.
+pub fn may_act(grants: &[RoleGrant], role: Role, lineage: &[OrganisationId]) -> bool {
+    grants
+        .iter()
+        .any(|grant| grant.role == role && lineage.contains(&grant.organisation.id))
+}
+
+/// Grants `role` for `organisation` to `user`; both must exist.
+pub async fn grant(
+    db: &crate::db::Db,
+    user: super::UserId,
+    role: Role,
+    organisation: OrganisationId,
+    granted_by: super::UserId,
+    now: chrono::NaiveDateTime,
+) -> Result<(), super::AccountError> {
+    use crate::db;
+    db.write(move |conn| {
+        db::users::find(conn, user)?.ok_or(super::AccountError::NotFound)?;
+        if db::organisations::find(conn, organisation)?.is_none() {
+            return Err(super::AccountError::field(
+                "organisation",
+                "error-choose-one",
+            ));
+        }
+        Ok(db::users::grant_role(
+            conn,
+            user,
+            role,
+            organisation,
+            granted_by,
+            now,
+        )?)
+    })
+    .await
+}
+
+/// Makes `user` an admin or not. The last admin cannot step down: someone must be left
+/// who can grant roles.
+pub async fn set_admin(
+    db: &crate::db::Db,
+    user: super::UserId,
+    is_admin: bool,
+) -> Result<(), super::AccountError> {
+    use crate::db;
+    db.write(move |conn| {
+        let target = db::users::find(conn, user)?.ok_or(super::AccountError::NotFound)?;
+        if target.is_admin && !is_admin && db::users::count_admins(conn)? <= 1 {
+            return Err(super::AccountError::field("is_admin", "error-last-admin"));
+        }
+        Ok(db::users::set_admin(conn, user, is_admin)?)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::organisations::OrgKind;
+
+    fn grant(role: Role, org: i64) -> RoleGrant {
+        RoleGrant {
+            id: 1,
+            role,
+            organisation: Organisation {
+                id: OrganisationId(org),
+                parent_id: None,
+                slug: "x".into(),
+                kind: OrgKind::Ministry,
+                name_km: "x".into(),
+                name_en: "x".into(),
+                province_id: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_grant_covers_descendants_but_not_siblings() {
+        let grants = [grant(Role::Publisher, 1)];
+        let child_of_1 = [OrganisationId(5), OrganisationId(1)];
+        let child_of_2 = [OrganisationId(6), OrganisationId(2)];
+        assert!(may_act(&grants, Role::Publisher, &child_of_1));
+        assert!(!may_act(&grants, Role::Publisher, &child_of_2));
+        assert!(!may_act(&grants, Role::Coordinator, &child_of_1));
+    }
+}

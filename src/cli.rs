@@ -1,0 +1,180 @@
+//! The command line: `sala [serve]`, `sala migrate`, `sala admin create`.
+//! Flags override `SALA_*` variables, which override `sala.toml`, which overrides defaults.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::accounts::registration::create_admin;
+use crate::config::Settings;
+use crate::startup::{self, Application};
+use crate::telemetry;
+
+#[derive(Parser)]
+#[command(
+    name = "sala",
+    version,
+    about = "Sala (សាលា): courses for public servants"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    flags: Flags,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Settings given on the command line; each overrides the same `SALA_*` variable.
+#[derive(Args, Serialize, Default)]
+struct Flags {
+    /// Read settings from this file instead of ./sala.toml
+    #[arg(long, global = true)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Address to listen on, host:port [SALA_BIND]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bind: Option<String>,
+    /// Folder for the SQLite database, keys and the mail outbox [SALA_DATA_DIR]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://… [SALA_DATABASE_URL]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    /// Public URL, used in emails and QR codes [SALA_BASE_URL]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base_url: Option<String>,
+    /// smtp://user:pass@host:port or smtps://… [SALA_SMTP_URL]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    smtp_url: Option<String>,
+    /// Log filter, e.g. info or sala=debug [SALA_LOG]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default)
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Manage administrators
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make EMAIL an admin (creating the account) and print a one-time link to set a password
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The name in Latin script
+        #[arg(long)]
+        name: String,
+        /// The name in Khmer script
+        #[arg(long, default_value = "")]
+        name_km: String,
+    },
+}
+
+/// Runs the command line and returns the process's exit code. Every failure is one
+/// sentence on standard error.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("sala: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let settings =
+        Settings::load(cli.flags.config.as_deref(), &cli.flags).map_err(|e| e.to_string())?;
+    telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+            startup::open_database(&settings).map_err(|e| e.to_string())?;
+            say(&format!(
+                "The database at {} is up to date.",
+                settings.database.display()
+            ));
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    name,
+                    name_km,
+                },
+        } => {
+            startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+            let db = startup::open_database(&settings).map_err(|e| e.to_string())?;
+            let now = chrono::Utc::now().naive_utc();
+            let (email, token) =
+                create_admin(&db, &email, &name, &name_km, now).map_err(|e| match e {
+                    crate::accounts::AccountError::Invalid(errors) => format!(
+                        "the admin could not be created: check {}",
+                        errors
+                            .iter()
+                            .map(|e| e.field)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    other => other.to_string(),
+                })?;
+            say(&format!(
+                "{} is an admin. Open this link within 7 days to choose a password:\n{}",
+                email.as_str(),
+                settings.absolute_url(&format!("/password-reset/{token}"))
+            ));
+            Ok(())
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let explicit_base = std::env::var_os("SALA_BASE_URL").is_some();
+        let base = settings.base_url.clone();
+        let host = settings
+            .bind
+            .rsplit_once(':')
+            .map_or("127.0.0.1", |(h, _)| h)
+            .to_owned();
+        let app = Application::build(settings).map_err(|e| e.to_string())?;
+        let url = if explicit_base {
+            base.to_string()
+        } else {
+            let host = if host == "0.0.0.0" {
+                "127.0.0.1"
+            } else {
+                host.as_str()
+            };
+            format!("http://{host}:{}/", app.port())
+        };
+        say(&format!(
+            "Sala is running. Open {url} in a browser (Ctrl+C stops it)."
+        ));
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+#[expect(clippy::print_stdout, reason = "the command line's output for people")]
+fn say(text: &str) {
+    println!("{text}");
+}

@@ -1,0 +1,233 @@
+//! All SQL lives here: the connection (SQLite or PostgreSQL behind one enum), the pool,
+//! transactions, migrations, and one module per aggregate.
+//!
+//! Diesel is synchronous, so every call runs on tokio's blocking pool (`Db::read`,
+//! `Db::write`), never on an actix worker.
+
+pub mod error;
+pub mod migrations;
+pub mod organisations;
+pub mod provinces;
+pub mod schema;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ManageConnection, Pool, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use secrecy::ExposeSecret;
+
+use crate::config::DatabaseUrl;
+pub use error::DbError;
+
+/// One connection to either backend. The variant is chosen from the URL scheme by
+/// `ConnectionManager`, never by trying each backend in turn.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs the same diesel expression on whichever backend the connection is, for the few
+/// statements the multi-backend cannot express (upserts, `RETURNING`).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// Which database a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite settings applied to every new connection: WAL so readers never block the writer,
+/// a busy timeout so writers queue instead of failing, foreign keys enforced, and a full
+/// sync so an acknowledged write survives a crash.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+
+struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn = SqliteConnection::establish(&path)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(
+                url.expose_secret(),
+            )?)),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The connection pool, cheap to clone and shared by every worker.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Db {
+    /// Opens the pool and makes sure one connection can be had now, so that a wrong URL
+    /// or an unreachable server is reported at start rather than on the first request.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
+        let backend = match url {
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        };
+        let manager = ConnectionManager { url: url.clone() };
+        // Check one connection first: its error says why (the pool's only says "timed out").
+        let mut first = manager
+            .connect()
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        manager
+            .is_valid(&mut first)
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool.
+    pub async fn read<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Unavailable(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs `f` in one write transaction: everything or nothing. On SQLite the transaction
+    /// is `BEGIN IMMEDIATE`, so it takes the write lock up front and waits (busy timeout)
+    /// instead of failing half-way when another writer is active.
+    pub async fn write<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.read(move |conn| in_write_transaction(conn, f)).await
+    }
+
+    /// A blocking connection, for the command line (migrations, admin tasks).
+    pub fn blocking_write<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<R, E>,
+        E: From<DbError>,
+    {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        in_write_transaction(&mut conn, f)
+    }
+
+    /// A pooled connection for the command line and tests, outside any transaction.
+    pub fn blocking<R, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<R, E>) -> Result<R, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        f(&mut conn)
+    }
+
+    /// Checks that the database answers now (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.read(|conn| conn.ping().map_err(DbError::from)).await
+    }
+
+    /// Applies the pending migrations of this backend.
+    pub fn migrate(&self) -> Result<(), DbError> {
+        self.blocking(migrations::run_pending)
+    }
+}
+
+fn in_write_transaction<F, R, E>(conn: &mut DbConnection, f: F) -> Result<R, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<R, E>,
+    E: From<DbError>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
+    }
+    .map_err(DbError::from)?;
+    match f(conn) {
+        Ok(value) => {
+            on_backend!(conn, |c| AnsiTransactionManager::commit_transaction(c))
+                .map_err(DbError::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) =
+                on_backend!(conn, |c| AnsiTransactionManager::rollback_transaction(c))
+            {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}

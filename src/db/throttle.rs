@@ -1,0 +1,53 @@
+//! Failure counters for sign-in throttling, kept in the database so that every instance
+//! behind a load balancer counts the same attempts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::sign_in_throttle;
+use super::{DbConnection, DbError, on_backend};
+
+/// The failures counted for `key`, and when their window began.
+pub fn failures(
+    conn: &mut DbConnection,
+    key: &str,
+) -> Result<Option<(i32, NaiveDateTime)>, DbError> {
+    Ok(sign_in_throttle::table
+        .find(key)
+        .select((
+            sign_in_throttle::failures,
+            sign_in_throttle::window_started_at,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores the failure count of `key` and when its window began (insert or update).
+pub fn store(
+    conn: &mut DbConnection,
+    key: &str,
+    failures: i32,
+    window_started_at: NaiveDateTime,
+) -> Result<(), DbError> {
+    let values = (
+        sign_in_throttle::key.eq(key),
+        sign_in_throttle::failures.eq(failures),
+        sign_in_throttle::window_started_at.eq(window_started_at),
+    );
+    // An upsert: both backends have ON CONFLICT; the multi-backend connection does not.
+    on_backend!(conn, |c| diesel::insert_into(sign_in_throttle::table)
+        .values(values)
+        .on_conflict(sign_in_throttle::key)
+        .do_update()
+        .set((
+            sign_in_throttle::failures.eq(failures),
+            sign_in_throttle::window_started_at.eq(window_started_at),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {
+    diesel::delete(sign_in_throttle::table.find(key)).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! Sala (សាលា, "school"): a course server for public servants.
+//!
+//! How the pieces fit (see `docs/architecture.md` for more):
+//!
+//! - [`cli`] parses the command line and runs a subcommand; [`config`] turns defaults,
+//!   `sala.toml`, `SALA_*` variables and flags into checked [`config::Settings`].
+//! - [`startup`] builds the HTTP server from the settings: it opens the database
+//!   ([`db::Db`]), applies migrations, loads templates and keys into [`state::AppState`], and
+//!   binds the listener (port 0 in tests).
+//! - [`web`] is HTTP only: one route table, extractors for the current user, language and
+//!   CSRF, thin handlers grouped by audience, and the mapping of errors to pages.
+//! - Domain modules hold the rules and know nothing of HTTP: [`accounts`] (people,
+//!   passwords, roles), [`organisations`] (the organisation tree, provinces), [`i18n`]
+//!   (Khmer and English), [`email`] (composing and delivering mail).
+//! - [`db`] holds all SQL, for SQLite and PostgreSQL through one connection type.
+
+pub mod accounts;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod email;
+pub mod i18n;
+pub mod organisations;
+pub mod secrets;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod templates;
+pub mod web;

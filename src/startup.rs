@@ -1,0 +1,136 @@
+//! Builds the server from the settings. Every check that can fail is made here, before
+//! the first request, with one clear sentence when it fails.
+
+use std::net::TcpListener;
+use std::path::Path;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite, time::Duration};
+use actix_web::dev::Server;
+use actix_web::middleware::Compress;
+use actix_web::{App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::accounts::sign_in::ThrottlePolicy;
+use crate::config::Settings;
+use crate::db::{Db, DbError};
+use crate::email::{EmailError, Mailer};
+use crate::secrets::{self, SecretError};
+use crate::state::AppState;
+use crate::templates::{self, TemplateError};
+use crate::web::assets::Assets;
+use crate::web::middleware::{error_pages, security_headers};
+use crate::web::{self, forms};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("the data directory {0} cannot be used: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("cannot use the database at {0}: {1}")]
+    Database(String, DbError),
+    #[error(transparent)]
+    Templates(#[from] TemplateError),
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+/// Makes sure the data directory exists and can be written to.
+pub fn prepare_data_dir(dir: &Path) -> Result<(), StartupError> {
+    let shown = dir.display().to_string();
+    std::fs::create_dir_all(dir).map_err(|e| StartupError::DataDir(shown.clone(), e))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| StartupError::DataDir(shown, e))
+}
+
+/// Opens the database and applies pending migrations.
+pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
+    let shown = settings.database.display();
+    let db = Db::connect(&settings.database, settings.db_pool_size)
+        .map_err(|e| StartupError::Database(shown.clone(), e))?;
+    db.migrate().map_err(|e| StartupError::Database(shown, e))?;
+    Ok(db)
+}
+
+/// A running server and the port it listens on.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        prepare_data_dir(&settings.data_dir)?;
+        let db = open_database(&settings)?;
+        let key = secrets::cookie_key(settings.cookie_key.as_ref(), &settings.data_dir)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?
+            .port();
+        let state = web_data(AppState {
+            db,
+            templates: templates::load()?,
+            mailer: Mailer::from_settings(&settings)?,
+            throttle: ThrottlePolicy::default(),
+            assets: Assets::load(),
+            settings,
+        });
+        let server = run(listener, state, Key::from(&key))
+            .map_err(|e| StartupError::Bind("the listener".into(), e))?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn web_data(state: AppState) -> actix_web::web::Data<AppState> {
+    actix_web::web::Data::new(state)
+}
+
+/// The HTTP server: middleware from the outside in — request log, compression, security
+/// headers, sessions, error pages — then the route table.
+fn run(
+    listener: TcpListener,
+    state: actix_web::web::Data<AppState>,
+    key: Key,
+) -> std::io::Result<Server> {
+    let secure = state.settings.secure_cookies();
+    let server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name("sala".into())
+            .cookie_secure(secure)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(PersistentSession::default().session_ttl(Duration::days(14)))
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .app_data(forms::form_config())
+            .app_data(forms::payload_config())
+            .wrap(error_pages())
+            .wrap(sessions)
+            .wrap(security_headers(secure))
+            .wrap(Compress::default())
+            .wrap(TracingLogger::default())
+            .configure(web::routes)
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,14 @@
+//! Structured logs with `tracing`. `SALA_LOG` takes a filter such as `info` or
+//! `sala=debug,actix_web=info`.
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber. Calling it twice (as tests do) is harmless.
+pub fn init(filter: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,215 @@
+//! Admin pages: people and their roles, and the organisation tree.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::account::choices;
+use super::error::WebError;
+use super::extract::{Admin, CsrfForm};
+use crate::accounts::registration::optional_id;
+use crate::accounts::{AccountError, Role, UserId, roles};
+use crate::db;
+use crate::organisations::{self, NewOrganisation, OrgError, OrganisationId};
+
+const PAGE_SIZE: i64 = 50;
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
+
+pub async fn index() -> HttpResponse {
+    see_other("/admin/users".into())
+}
+
+#[derive(Deserialize)]
+pub struct UserSearch {
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn users(admin: Admin, query: web::Query<UserSearch>) -> Result<HttpResponse, WebError> {
+    let ctx = admin.ctx;
+    let page_number = query.page.unwrap_or(1).max(1);
+    let search = query.q.clone();
+    let people = ctx
+        .state
+        .db
+        .read(move |conn| {
+            db::users::list(
+                conn,
+                search.as_deref(),
+                (page_number - 1) * PAGE_SIZE,
+                PAGE_SIZE + 1,
+            )
+        })
+        .await?;
+    let has_more = people.len() as i64 > PAGE_SIZE;
+    let mut page = ctx.page();
+    page.insert(
+        "people",
+        &people.iter().take(PAGE_SIZE as usize).collect::<Vec<_>>(),
+    );
+    page.insert("q", &query.q.clone().unwrap_or_default());
+    page.insert("page_number", &page_number);
+    page.insert("has_more", &has_more);
+    ctx.render("admin/users.html", &page)
+}
+
+pub async fn user(admin: Admin, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    let ctx = admin.ctx;
+    let id = UserId(id.into_inner());
+    let (person, grants) = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let person = db::users::find(conn, id)?;
+            Ok::<_, db::DbError>((person, db::users::grants(conn, id)?))
+        })
+        .await?;
+    let person = person.ok_or(WebError::NotFound)?;
+    let mut page = ctx.page();
+    choices(&ctx, &mut page).await?;
+    page.insert("person", &person);
+    page.insert("grants", &grants);
+    page.insert("roles", &Role::ALL);
+    ctx.render("admin/user.html", &page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GrantForm {
+    role: String,
+    organisation: String,
+}
+
+pub async fn grant_role(
+    admin: Admin,
+    id: web::Path<i64>,
+    CsrfForm(form): CsrfForm<GrantForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let role = Role::parse(&form.role).ok_or(WebError::BadRequest("error-choose-one"))?;
+    let mut errors = Vec::new();
+    let organisation = optional_id::<i64>(&form.organisation, "organisation", &mut errors)
+        .ok_or(WebError::BadRequest("error-choose-organisation"))?;
+    let now = admin.ctx.state.now();
+    let by = admin.viewer.user.id;
+    match roles::grant(
+        &admin.ctx.state.db,
+        UserId(id),
+        role,
+        OrganisationId(organisation),
+        by,
+        now,
+    )
+    .await
+    {
+        Ok(()) => Ok(see_other(format!("/admin/users/{id}"))),
+        Err(AccountError::Invalid(_)) => Err(WebError::BadRequest("error-choose-organisation")),
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn revoke_role(
+    admin: Admin,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<super::extract::NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let (id, grant) = path.into_inner();
+    let removed = admin
+        .ctx
+        .state
+        .db
+        .write(move |conn| db::users::revoke_role(conn, UserId(id), grant))
+        .await?;
+    if !removed {
+        return Err(WebError::NotFound);
+    }
+    Ok(see_other(format!("/admin/users/{id}")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AdminFlagForm {
+    is_admin: String,
+}
+
+pub async fn set_admin(
+    admin: Admin,
+    id: web::Path<i64>,
+    CsrfForm(form): CsrfForm<AdminFlagForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let flag = match form.is_admin.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(WebError::BadRequest("error-bad-request")),
+    };
+    match roles::set_admin(&admin.ctx.state.db, UserId(id), flag).await {
+        Ok(()) => Ok(see_other(format!("/admin/users/{id}"))),
+        Err(AccountError::Invalid(_)) => Err(WebError::BadRequest("error-last-admin")),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
+pub struct OrganisationForm {
+    slug: String,
+    kind: String,
+    name_km: String,
+    name_en: String,
+    parent: String,
+    province: String,
+}
+
+pub async fn organisations(admin: Admin) -> Result<HttpResponse, WebError> {
+    let ctx = admin.ctx;
+    let mut page = ctx.page();
+    choices(&ctx, &mut page).await?;
+    page.insert("form", &OrganisationForm::default());
+    page.insert("kinds", &organisations::OrgKind::ALL);
+    ctx.render("admin/organisations.html", &page)
+}
+
+pub async fn create_organisation(
+    admin: Admin,
+    CsrfForm(form): CsrfForm<OrganisationForm>,
+) -> Result<HttpResponse, WebError> {
+    let ctx = admin.ctx;
+    let mut errors = Vec::new();
+    let parent = optional_id::<i64>(&form.parent, "parent", &mut errors);
+    let province = optional_id::<i32>(&form.province, "province", &mut errors);
+    let parsed = NewOrganisation::parse(
+        &form.slug,
+        &form.kind,
+        &form.name_km,
+        &form.name_en,
+        parent,
+        province,
+    );
+    let result = match parsed {
+        Ok(new) if errors.is_empty() => {
+            organisations::create(&ctx.state.db, new, ctx.state.now()).await
+        }
+        Ok(_) => Err(OrgError::Invalid(errors)),
+        Err(more) => Err(OrgError::Invalid(errors.into_iter().chain(more).collect())),
+    };
+    match result {
+        Ok(created) => {
+            tracing::info!(organisation = created.id.0, "organisation created");
+            Ok(see_other("/admin/organisations".into()))
+        }
+        Err(OrgError::Invalid(errors)) => {
+            let mut page = ctx.page();
+            choices(&ctx, &mut page).await?;
+            page.insert("form", &form);
+            page.insert("kinds", &organisations::OrgKind::ALL);
+            ctx.form_errors("admin/organisations.html", page, &errors)
+        }
+        Err(OrgError::Db(db)) => Err(db.into()),
+    }
+}

@@ -1,0 +1,82 @@
+//! The stylesheet (and later the small optional script and the Khmer font), compiled into
+//! the binary and served under a content-hashed name, so browsers cache them forever and
+//! fetch a new copy only when it changes.
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
+use actix_web::{HttpResponse, web};
+use rust_embed::RustEmbed;
+
+use super::error::WebError;
+use crate::state::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Files;
+
+/// One file, with the hashed name it is served under.
+struct Asset {
+    hashed_name: String,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+}
+
+pub struct Assets {
+    files: Vec<Asset>,
+}
+
+impl Assets {
+    pub fn load() -> Self {
+        let files = Files::iter()
+            .filter_map(|name| {
+                let file = Files::get(&name)?;
+                let hash = file.metadata.sha256_hash();
+                let short: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+                let (stem, ext) = name.rsplit_once('.')?;
+                let content_type = match ext {
+                    "css" => "text/css; charset=utf-8",
+                    "js" => "text/javascript; charset=utf-8",
+                    "woff2" => "font/woff2",
+                    "svg" => "image/svg+xml",
+                    "png" => "image/png",
+                    _ => "application/octet-stream",
+                };
+                Some(Asset {
+                    hashed_name: format!("{stem}.{short}.{ext}"),
+                    content_type,
+                    bytes: file.data.into_owned(),
+                })
+            })
+            .collect();
+        Self { files }
+    }
+
+    /// The URL of the one stylesheet.
+    pub fn stylesheet_url(&self) -> String {
+        self.url_of("sala.")
+            .unwrap_or_else(|| "/assets/missing.css".to_owned())
+    }
+
+    fn url_of(&self, prefix: &str) -> Option<String> {
+        self.files
+            .iter()
+            .find(|f| f.hashed_name.starts_with(prefix))
+            .map(|f| format!("/assets/{}", f.hashed_name))
+    }
+}
+
+pub async fn serve(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let asset = state
+        .assets
+        .files
+        .iter()
+        .find(|f| f.hashed_name == *name)
+        .ok_or(WebError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, asset.content_type))
+        .insert_header((CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((ETAG, format!("\"{}\"", asset.hashed_name)))
+        .body(asset.bytes.clone()))
+}

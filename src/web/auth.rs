@@ -1,0 +1,266 @@
+//! Registering, signing in and out, and resetting a forgotten password.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::account::choices;
+use super::error::WebError;
+use super::extract::{CsrfForm, Ctx, LANG_COOKIE, NoFields};
+use super::lang::local_path;
+use crate::accounts::registration::{NewAccount, RegistrationForm, register as create_account};
+use crate::accounts::tokens::TokenPurpose;
+use crate::accounts::{AccountError, Password, User, password_reset, sign_in as signing};
+use crate::email;
+use crate::i18n::{self, Lang};
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
+
+// --- Registration -------------------------------------------------------------------------
+
+pub async fn register_form(ctx: Ctx) -> Result<HttpResponse, WebError> {
+    if !ctx.state.settings.registration {
+        return Err(WebError::RegistrationClosed);
+    }
+    let mut page = ctx.form_page();
+    choices(&ctx, &mut page).await?;
+    page.insert("form", &RegistrationForm::default());
+    ctx.render("auth/register.html", &page)
+}
+
+pub async fn register(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<RegistrationForm>,
+) -> Result<HttpResponse, WebError> {
+    if !ctx.state.settings.registration {
+        return Err(WebError::RegistrationClosed);
+    }
+    let result = match NewAccount::parse(&form, ctx.lang) {
+        Ok(account) => create_account(&ctx.state.db, account, ctx.state.now()).await,
+        Err(errors) => Err(AccountError::Invalid(errors)),
+    };
+    match result {
+        Ok(user) => {
+            tracing::info!(user = user.id.0, "registered");
+            ctx.sign_in(&user)?;
+            Ok(see_other("/account?welcome=1"))
+        }
+        Err(AccountError::Invalid(errors)) => {
+            let mut page = ctx.form_page();
+            choices(&ctx, &mut page).await?;
+            page.insert("form", &form);
+            ctx.form_errors("auth/register.html", page, &errors)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// --- Signing in and out -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
+pub struct SignInForm {
+    email: String,
+    #[serde(skip_serializing)]
+    password: String,
+    next: String,
+}
+
+pub async fn sign_in_form(
+    ctx: Ctx,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, WebError> {
+    let next = local_path(query.next.as_deref());
+    if ctx.viewer.is_some() {
+        return Ok(see_other(&next));
+    }
+    let mut page = ctx.form_page();
+    page.insert(
+        "form",
+        &SignInForm {
+            next,
+            ..SignInForm::default()
+        },
+    );
+    ctx.render("auth/sign_in.html", &page)
+}
+
+pub async fn sign_in(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<SignInForm>,
+) -> Result<HttpResponse, WebError> {
+    let policy = ctx.state.throttle;
+    let attempt = signing::sign_in(
+        &ctx.state.db,
+        &form.email,
+        form.password.clone(),
+        ctx.address,
+        policy,
+        ctx.state.now(),
+    )
+    .await;
+    let (status, message, args) = match attempt {
+        Ok(user) => return signed_in(&ctx, &user, &local_path(Some(&form.next))),
+        Err(AccountError::BadCredentials) => {
+            (StatusCode::UNAUTHORIZED, "error-bad-credentials", vec![])
+        }
+        Err(AccountError::Throttled { minutes }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "error-throttled",
+            vec![("minutes", minutes.to_string())],
+        ),
+        Err(other) => return Err(other.into()),
+    };
+    let mut page = ctx.form_page();
+    page.insert("form", &form);
+    page.insert("problem", &i18n::translate_with(ctx.lang, message, &args));
+    ctx.render_status(status, "auth/sign_in.html", &page)
+}
+
+/// Starts the session and brings back the language the person chose in their profile.
+fn signed_in(ctx: &Ctx, user: &User, next: &str) -> Result<HttpResponse, WebError> {
+    tracing::info!(user = user.id.0, "signed in");
+    ctx.sign_in(user)?;
+    let mut response = see_other(next);
+    if let Some(lang) = user.lang {
+        let cookie = Cookie::build(LANG_COOKIE, lang.code())
+            .path("/")
+            .max_age(Duration::days(365))
+            .same_site(SameSite::Lax)
+            .secure(ctx.state.settings.secure_cookies())
+            .finish();
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+pub async fn sign_out(ctx: Ctx, _form: CsrfForm<NoFields>) -> HttpResponse {
+    ctx.sign_out();
+    see_other("/")
+}
+
+// --- Password reset -----------------------------------------------------------------------
+
+#[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
+pub struct EmailForm {
+    email: String,
+}
+
+pub async fn reset_request_form(ctx: Ctx) -> Result<HttpResponse, WebError> {
+    let mut page = ctx.form_page();
+    page.insert("form", &EmailForm::default());
+    ctx.render("auth/reset_request.html", &page)
+}
+
+/// Always answers "if there is an account, a link is on its way", so the page does not tell
+/// who has an account.
+pub async fn reset_request(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> Result<HttpResponse, WebError> {
+    match password_reset::request(&ctx.state.db, &form.email, ctx.state.now()).await {
+        Ok(Some((user, token))) => send_reset_email(&ctx, &user, &token).await?,
+        Ok(None) => {}
+        Err(AccountError::Invalid(errors)) => {
+            let mut page = ctx.form_page();
+            page.insert("form", &form);
+            return ctx.form_errors("auth/reset_request.html", page, &errors);
+        }
+        Err(other) => return Err(other.into()),
+    }
+    ctx.render("auth/reset_sent.html", &ctx.page())
+}
+
+async fn send_reset_email(ctx: &Ctx, user: &User, token: &str) -> Result<(), WebError> {
+    let lang = user.lang.unwrap_or(ctx.lang);
+    let mut mail = tera::Context::new();
+    mail.insert("lang", &lang);
+    mail.insert(
+        "name",
+        if lang == Lang::Km && !user.name_km.is_empty() {
+            &user.name_km
+        } else {
+            &user.name_latin
+        },
+    );
+    mail.insert(
+        "link",
+        &ctx.state
+            .settings
+            .absolute_url(&format!("/password-reset/{token}")),
+    );
+    mail.insert(
+        "minutes",
+        &TokenPurpose::PasswordReset.lifetime().num_minutes(),
+    );
+    let body = ctx
+        .state
+        .templates
+        .render("email/password_reset.txt", &mail)
+        .map_err(crate::templates::TemplateError::from)?;
+    let to = user
+        .email
+        .parse()
+        .map_err(|_| WebError::Internal("stored email does not parse".into()))?;
+    let message = email::compose(
+        &ctx.state.settings.mail_from,
+        to,
+        &i18n::translate(lang, "email-reset-subject"),
+        body,
+    )?;
+    // A failed delivery is logged with its cause; the page still says the same thing.
+    if let Err(error) = ctx.state.mailer.send(message).await {
+        tracing::error!(%error, user = user.id.0, "password reset email not delivered");
+    }
+    Ok(())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewPasswordForm {
+    password: String,
+}
+
+pub async fn reset_form(ctx: Ctx, token: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let (user, purpose) =
+        password_reset::check(&ctx.state.db, token.into_inner(), ctx.state.now()).await?;
+    let mut page = ctx.form_page();
+    page.insert("email", &user.email);
+    page.insert("first_password", &(purpose == TokenPurpose::SetPassword));
+    ctx.render("auth/reset_form.html", &page)
+}
+
+pub async fn reset(
+    ctx: Ctx,
+    token: web::Path<String>,
+    CsrfForm(form): CsrfForm<NewPasswordForm>,
+) -> Result<HttpResponse, WebError> {
+    let token = token.into_inner();
+    let password = match Password::parse(&form.password) {
+        Ok(password) => password,
+        Err(error) => {
+            let (user, purpose) =
+                password_reset::check(&ctx.state.db, token, ctx.state.now()).await?;
+            let mut page = ctx.form_page();
+            page.insert("email", &user.email);
+            page.insert("first_password", &(purpose == TokenPurpose::SetPassword));
+            return ctx.form_errors("auth/reset_form.html", page, &[error]);
+        }
+    };
+    let user = password_reset::complete(&ctx.state.db, token, password, ctx.state.now()).await?;
+    signed_in(&ctx, &user, "/account?password=changed")
+}

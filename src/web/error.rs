@@ -1,0 +1,133 @@
+//! The web layer's one error type, and the only place where errors become HTTP statuses.
+//! The page itself is rendered by `middleware::error_pages` in the visitor's language; a 5xx
+//! page never shows the cause, which goes to the log.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::accounts::AccountError;
+use crate::db::DbError;
+use crate::email::EmailError;
+use crate::templates::TemplateError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// Not signed in: go to the sign-in page and come back here afterwards.
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    #[error("the form's CSRF token is missing or wrong")]
+    Csrf,
+    /// Bad input that a form page cannot show next to a field.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("too many attempts")]
+    TooManyAttempts { minutes: i64 },
+    #[error("the link is no longer valid")]
+    LinkInvalid,
+    #[error("registration is closed")]
+    RegistrationClosed,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// What the error page should say: a message key, and its arguments.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub message: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden | Self::Csrf | Self::RegistrationClosed => StatusCode::FORBIDDEN,
+            Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::LinkInvalid => StatusCode::GONE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::SignInRequired { next } = self {
+            let target = format!(
+                "/sign-in?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return HttpResponse::SeeOther()
+                .insert_header((LOCATION, target))
+                .finish();
+        }
+        match self {
+            Self::Unavailable(cause) => tracing::warn!(cause, "service unavailable"),
+            Self::Internal(cause) => tracing::error!(cause, "internal error"),
+            _ => {}
+        }
+        let (message, args) = match self {
+            Self::NotFound => ("error-not-found", vec![]),
+            Self::Forbidden => ("error-forbidden", vec![]),
+            Self::Csrf => ("error-csrf", vec![]),
+            Self::BadRequest(key) => (*key, vec![]),
+            Self::TooManyAttempts { minutes } => {
+                ("error-throttled", vec![("minutes", minutes.to_string())])
+            }
+            Self::LinkInvalid => ("error-link-invalid", vec![]),
+            Self::RegistrationClosed => ("error-registration-closed", vec![]),
+            Self::Unavailable(_) => ("error-unavailable", vec![]),
+            Self::Internal(_) | Self::SignInRequired { .. } => ("error-internal", vec![]),
+        };
+        let mut response = HttpResponse::build(self.status_code()).finish();
+        response
+            .extensions_mut()
+            .insert(ErrorPage { message, args });
+        response
+    }
+}
+
+impl From<DbError> for WebError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(cause) => Self::Unavailable(cause),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<TemplateError> for WebError {
+    fn from(error: TemplateError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
+impl From<EmailError> for WebError {
+    fn from(error: EmailError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
+impl From<AccountError> for WebError {
+    /// Form mistakes (`Invalid`) are shown on the form by the handler; reaching here with one
+    /// means a form that has no field for it.
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Invalid(_) => Self::BadRequest("error-bad-request"),
+            AccountError::RegistrationClosed => Self::RegistrationClosed,
+            AccountError::BadCredentials => Self::Forbidden,
+            AccountError::Throttled { minutes } => Self::TooManyAttempts { minutes },
+            AccountError::LinkInvalid => Self::LinkInvalid,
+            AccountError::NotFound => Self::NotFound,
+            AccountError::Hashing(cause) => Self::Internal(cause),
+            AccountError::Db(db) => db.into(),
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Extractors: who is asking (`Ctx`), in which language, with which rights (`SignedIn`,
+//! `Admin`, `OrgRole<Publisher>`, `OrgRole<Coordinator>`), and a form that passed the CSRF
+//! check (`CsrfForm`). Authorisation is decided here, not in handlers.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::net::IpAddr;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::header::{ACCEPT_LANGUAGE, CONTENT_TYPE};
+use actix_web::{FromRequest, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use super::error::WebError;
+use crate::accounts::roles::may_act;
+use crate::accounts::{Role, RoleGrant, User, UserId};
+use crate::db;
+use crate::i18n::Lang;
+use crate::organisations::Organisation;
+use crate::state::AppState;
+
+pub const LANG_COOKIE: &str = "lang";
+const SESSION_USER: &str = "uid";
+const SESSION_EPOCH: &str = "epoch";
+const SESSION_CSRF: &str = "csrf";
+
+/// The signed-in person and the roles they hold.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: User,
+    pub grants: Vec<RoleGrant>,
+}
+
+/// The context of every page: language, the signed-in person (if any), the session.
+pub struct Ctx {
+    pub state: web::Data<AppState>,
+    pub lang: Lang,
+    pub viewer: Option<Viewer>,
+    pub session: Session,
+    /// The path and query of this request, to come back to after switching language.
+    pub here: String,
+    pub address: Option<IpAddr>,
+}
+
+/// The visitor's language without a database look-up: the `lang` cookie, else the
+/// browser's `Accept-Language`, else Khmer.
+pub fn request_lang(req: &HttpRequest) -> Option<Lang> {
+    req.cookie(LANG_COOKIE)
+        .and_then(|c| Lang::from_code(c.value()))
+        .or_else(|| {
+            req.headers()
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| WebError::Internal("application state missing".into()))
+}
+
+impl Ctx {
+    async fn load(req: HttpRequest) -> Result<Self, WebError> {
+        let state = app_state(&req)?;
+        let session = req.get_session();
+        let user_id = session.get::<i64>(SESSION_USER).ok().flatten();
+        let epoch = session.get::<i32>(SESSION_EPOCH).ok().flatten();
+        let viewer = match user_id {
+            Some(id) => {
+                let loaded = state
+                    .db
+                    .read(move |conn| {
+                        let Some(user) = db::users::find(conn, UserId(id))? else {
+                            return Ok::<_, db::DbError>(None);
+                        };
+                        let grants = db::users::grants(conn, user.id)?;
+                        Ok(Some(Viewer { user, grants }))
+                    })
+                    .await?;
+                // A session made before the last password change is over.
+                match loaded {
+                    Some(viewer) if Some(viewer.user.session_epoch) == epoch => Some(viewer),
+                    _ => {
+                        session.purge();
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let lang = req
+            .cookie(LANG_COOKIE)
+            .and_then(|c| Lang::from_code(c.value()))
+            .or_else(|| viewer.as_ref().and_then(|v| v.user.lang))
+            .or_else(|| request_lang(&req))
+            .unwrap_or_default();
+        let here = req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+        let address = client_address(&req, state.settings.trust_proxy);
+        Ok(Self {
+            state,
+            lang,
+            viewer,
+            session,
+            here,
+            address,
+        })
+    }
+
+    /// The signed-in person, or a redirect to the sign-in page that comes back here.
+    pub fn require_viewer(&self) -> Result<&Viewer, WebError> {
+        self.viewer
+            .as_ref()
+            .ok_or_else(|| WebError::SignInRequired {
+                next: self.here.clone(),
+            })
+    }
+
+    /// This session's CSRF token, made on first use.
+    pub fn csrf_token(&self) -> String {
+        if let Ok(Some(token)) = self.session.get::<String>(SESSION_CSRF) {
+            return token;
+        }
+        let token = new_csrf_token();
+        // Inserting a String into the cookie session only fails on serialisation, which a
+        // String cannot fail.
+        let _ = self.session.insert(SESSION_CSRF, &token);
+        token
+    }
+
+    /// Starts a session for `user`. A new CSRF token comes with it.
+    pub fn sign_in(&self, user: &User) -> Result<(), WebError> {
+        self.session.renew();
+        self.session.clear();
+        let stored = self
+            .session
+            .insert(SESSION_USER, user.id.0)
+            .and_then(|()| self.session.insert(SESSION_EPOCH, user.session_epoch))
+            .and_then(|()| self.session.insert(SESSION_CSRF, new_csrf_token()));
+        stored.map_err(|e| WebError::Internal(e.to_string()))
+    }
+
+    pub fn sign_out(&self) {
+        self.session.purge();
+    }
+}
+
+fn new_csrf_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The client's address: the TCP peer, or the proxy's `X-Forwarded-For`/`Forwarded` when
+/// `SALA_TRUST_PROXY` says a trusted reverse proxy sets them.
+fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
+    if trust_proxy {
+        let info = req.connection_info();
+        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
+            a.parse::<IpAddr>()
+                .ok()
+                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        }) {
+            return Some(ip);
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, WebError>>>>;
+
+impl FromRequest for Ctx {
+    type Error = WebError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(Ctx::load(req.clone()))
+    }
+}
+
+/// A page only for signed-in people.
+pub struct SignedIn {
+    pub ctx: Ctx,
+    pub viewer: Viewer,
+}
+
+impl FromRequest for SignedIn {
+    type Error = WebError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let ctx = Ctx::load(req).await?;
+            let viewer = ctx.require_viewer()?.clone();
+            Ok(SignedIn { ctx, viewer })
+        })
+    }
+}
+
+/// A page only for admins.
+pub struct Admin {
+    pub ctx: Ctx,
+    pub viewer: Viewer,
+}
+
+impl FromRequest for Admin {
+    type Error = WebError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let ctx = Ctx::load(req).await?;
+            let viewer = ctx.require_viewer()?.clone();
+            if !viewer.user.is_admin {
+                return Err(WebError::Forbidden);
+            }
+            Ok(Admin { ctx, viewer })
+        })
+    }
+}
+
+/// A role that is held for an organisation and its descendants.
+pub trait ScopedRole {
+    const ROLE: Role;
+}
+
+pub struct Publisher;
+pub struct Coordinator;
+
+impl ScopedRole for Publisher {
+    const ROLE: Role = Role::Publisher;
+}
+
+impl ScopedRole for Coordinator {
+    const ROLE: Role = Role::Coordinator;
+}
+
+/// A page for someone acting as `R` for the organisation named by the `{org}` path segment.
+pub struct OrgRole<R> {
+    pub ctx: Ctx,
+    pub organisation: Organisation,
+    role: PhantomData<R>,
+}
+
+impl<R: ScopedRole + 'static> FromRequest for OrgRole<R> {
+    type Error = WebError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let slug = req.match_info().get("org").unwrap_or_default().to_owned();
+            let ctx = Ctx::load(req).await?;
+            let grants = ctx.require_viewer()?.grants.clone();
+            let (organisation, lineage) = ctx
+                .state
+                .db
+                .read(move |conn| {
+                    let Some(org) = db::organisations::find_by_slug(conn, &slug)? else {
+                        return Ok::<_, db::DbError>(None);
+                    };
+                    let lineage = db::organisations::lineage(conn, org.id)?;
+                    Ok(Some((org, lineage)))
+                })
+                .await?
+                .ok_or(WebError::NotFound)?;
+            if !may_act(&grants, R::ROLE, &lineage) {
+                return Err(WebError::Forbidden);
+            }
+            Ok(OrgRole {
+                ctx,
+                organisation,
+                role: PhantomData,
+            })
+        })
+    }
+}
+
+/// A submitted form whose CSRF token matched the session's. Every state-changing request
+/// takes one of these, so a page on another site cannot post on a user's behalf.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = WebError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let is_form = req
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+            if !is_form {
+                return Err(WebError::BadRequest("error-bad-request"));
+            }
+            let body = body
+                .await
+                .map_err(|_| WebError::BadRequest("error-too-large"))?;
+            let sent = serde_urlencoded::from_bytes::<CsrfField>(&body)
+                .map_err(|_| WebError::BadRequest("error-bad-request"))?
+                .csrf;
+            let expected = req
+                .get_session()
+                .get::<String>(SESSION_CSRF)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let matches: bool = sent.as_bytes().ct_eq(expected.as_bytes()).into();
+            if expected.is_empty() || !matches {
+                return Err(WebError::Csrf);
+            }
+            serde_urlencoded::from_bytes::<T>(&body)
+                .map(CsrfForm)
+                .map_err(|_| WebError::BadRequest("error-bad-request"))
+        })
+    }
+}
+
+/// A form with nothing but its CSRF token (sign out, a button).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}

@@ -1,0 +1,65 @@
+//! The language switch: a plain link on every page. The choice is kept in a cookie and,
+//! for a signed-in person, in their profile.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+
+use super::error::WebError;
+use super::extract::{Ctx, LANG_COOKIE};
+use crate::db;
+use crate::i18n::Lang;
+
+#[derive(serde::Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+pub async fn switch(
+    ctx: Ctx,
+    code: web::Path<String>,
+    query: web::Query<Next>,
+) -> Result<HttpResponse, WebError> {
+    let lang = Lang::from_code(&code).ok_or(WebError::NotFound)?;
+    if let Some(viewer) = &ctx.viewer {
+        let id = viewer.user.id;
+        ctx.state
+            .db
+            .write(move |conn| db::users::set_lang(conn, id, lang))
+            .await?;
+    }
+    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+        .path("/")
+        .max_age(Duration::days(365))
+        .same_site(SameSite::Lax)
+        .secure(ctx.state.settings.secure_cookies())
+        .finish();
+    Ok(HttpResponse::SeeOther()
+        .cookie(cookie)
+        .insert_header((LOCATION, local_path(query.next.as_deref())))
+        .finish())
+}
+
+/// Only a path on this site: never send people elsewhere from a link on our pages.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(local_path(Some("/account")), "/account");
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

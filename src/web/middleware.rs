@@ -1,0 +1,64 @@
+//! Response headers for every page, and error pages for every error.
+
+use actix_web::Result;
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+
+use super::error::ErrorPage;
+use super::render::error_page;
+
+/// A strict Content Security Policy: only our own stylesheet, images and (later) scripts;
+/// no inline code, no framing, forms post only to us.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+     script-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("Content-Security-Policy", CSP))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        // Reset links carry a token in the path: never send it to another site.
+        .add(("Referrer-Policy", "same-origin"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"));
+    if https {
+        headers.add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        headers
+    }
+}
+
+/// Replaces the body of every 4xx/5xx response that is not already a page of ours with the
+/// error page in the visitor's language (actix's own errors included: unknown routes,
+/// oversized bodies, malformed forms).
+pub fn error_pages<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(render_error)
+}
+
+fn render_error<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> Result<ErrorHandlerResponse<B>> {
+    let is_page = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_page {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let error = response.response().extensions().get::<ErrorPage>().cloned();
+    let (req, _) = response.into_parts();
+    let page = error_page(&req, status, error);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, page).map_into_right_body::<B>(),
+    ))
+}

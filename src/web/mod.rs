@@ -1,0 +1,83 @@
+//! HTTP only. The route table below is the map of the site: read it top to bottom.
+//! Handlers are thin: extract → authorise (by extractor) → call the domain → render.
+
+pub mod account;
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod forms;
+pub mod health;
+pub mod home;
+pub mod lang;
+pub mod middleware;
+pub mod render;
+pub mod workspaces;
+
+use actix_web::web::{ServiceConfig, get, post, resource, scope};
+
+use error::WebError;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg
+        // Everyone
+        .route("/", get().to(home::show))
+        .route("/lang/{code}", get().to(lang::switch))
+        .route("/assets/{name}", get().to(assets::serve))
+        .route("/healthz", get().to(health::live))
+        .route("/readyz", get().to(health::ready))
+        // Accounts
+        .service(
+            resource("/register")
+                .get(auth::register_form)
+                .post(auth::register),
+        )
+        .service(
+            resource("/sign-in")
+                .get(auth::sign_in_form)
+                .post(auth::sign_in),
+        )
+        .route("/sign-out", post().to(auth::sign_out))
+        .service(
+            resource("/password-reset")
+                .get(auth::reset_request_form)
+                .post(auth::reset_request),
+        )
+        .service(
+            resource("/password-reset/{token}")
+                .get(auth::reset_form)
+                .post(auth::reset),
+        )
+        .service(
+            resource("/account")
+                .get(account::show)
+                .post(account::update),
+        )
+        // Publishers and coordinators, each for their organisation and those below it
+        .route("/publish/{org}", get().to(workspaces::publish))
+        .route("/coordinate/{org}", get().to(workspaces::coordinate))
+        // Admins
+        .service(
+            scope("/admin")
+                .route("", get().to(admin::index))
+                .route("/users", get().to(admin::users))
+                .route("/users/{id}", get().to(admin::user))
+                .route("/users/{id}/roles", post().to(admin::grant_role))
+                .route(
+                    "/users/{id}/roles/{grant}/remove",
+                    post().to(admin::revoke_role),
+                )
+                .route("/users/{id}/admin", post().to(admin::set_admin))
+                .service(
+                    resource("/organisations")
+                        .get(admin::organisations)
+                        .post(admin::create_organisation),
+                ),
+        )
+        .default_service(actix_web::web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, WebError> {
+    Err(WebError::NotFound)
+}

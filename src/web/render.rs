@@ -1,0 +1,190 @@
+//! Rendering pages: every template gets the same base context (language, the switch link,
+//! the signed-in person, the CSRF token, the stylesheet's URL).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use super::error::{ErrorPage, WebError};
+use super::extract::{Ctx, request_lang};
+use crate::accounts::FieldError;
+use crate::i18n::{self, Lang};
+use crate::state::AppState;
+use crate::templates::TemplateError;
+
+/// What templates know about the signed-in person.
+#[derive(Serialize)]
+struct ViewerView<'a> {
+    name: &'a str,
+    email: &'a str,
+    is_admin: bool,
+    publishes_for: Vec<&'a str>,
+    coordinates_for: Vec<&'a str>,
+}
+
+/// One entry of the language switch.
+#[derive(Serialize)]
+struct LangLink {
+    code: &'static str,
+    name: &'static str,
+    href: String,
+    current: bool,
+}
+
+fn base_context(state: &AppState, lang: Lang, here: &str) -> tera::Context {
+    let mut page = tera::Context::new();
+    page.insert("lang", &lang);
+    let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    let switch: Vec<LangLink> = Lang::ALL
+        .into_iter()
+        .map(|l| LangLink {
+            code: l.code(),
+            name: l.native_name(),
+            href: format!("/lang/{}?next={next}", l.code()),
+            current: l == lang,
+        })
+        .collect();
+    page.insert("lang_links", &switch);
+    page.insert("errors", &std::collections::HashMap::<&str, &str>::new());
+    page.insert("css", &state.assets.stylesheet_url());
+    page.insert("registration_open", &state.settings.registration);
+    page
+}
+
+impl Ctx {
+    /// The base context for a page with a form: it carries the session's CSRF token (and so
+    /// gives an anonymous visitor a session cookie).
+    pub fn form_page(&self) -> tera::Context {
+        let mut page = self.page();
+        page.insert("csrf", &self.csrf_token());
+        page
+    }
+
+    /// The base context for a page. Signed-in people always get the CSRF token (the
+    /// sign-out button is a form); anonymous readers get no cookie from a page without forms.
+    pub fn page(&self) -> tera::Context {
+        let mut page = base_context(&self.state, self.lang, &self.here);
+        if let Some(viewer) = &self.viewer {
+            page.insert("csrf", &self.csrf_token());
+            let user = &viewer.user;
+            let name = match self.lang {
+                Lang::Km if !user.name_km.is_empty() => &user.name_km,
+                _ => &user.name_latin,
+            };
+            let slugs = |role| {
+                viewer
+                    .grants
+                    .iter()
+                    .filter(|g| g.role == role)
+                    .map(|g| g.organisation.slug.as_str())
+                    .collect()
+            };
+            page.insert(
+                "viewer",
+                &ViewerView {
+                    name,
+                    email: &user.email,
+                    is_admin: user.is_admin,
+                    publishes_for: slugs(crate::accounts::Role::Publisher),
+                    coordinates_for: slugs(crate::accounts::Role::Coordinator),
+                },
+            );
+        }
+        page
+    }
+
+    pub fn render(&self, template: &str, page: &tera::Context) -> Result<HttpResponse, WebError> {
+        self.render_status(StatusCode::OK, template, page)
+    }
+
+    pub fn render_status(
+        &self,
+        status: StatusCode,
+        template: &str,
+        page: &tera::Context,
+    ) -> Result<HttpResponse, WebError> {
+        let html = self
+            .state
+            .templates
+            .render(template, page)
+            .map_err(TemplateError::from)?;
+        Ok(html_response(status, html))
+    }
+
+    /// Re-shows a form with its mistakes (422), keeping what was typed.
+    pub fn form_errors(
+        &self,
+        template: &str,
+        mut page: tera::Context,
+        errors: &[FieldError],
+    ) -> Result<HttpResponse, WebError> {
+        let by_field: std::collections::HashMap<&str, &str> =
+            errors.iter().map(|e| (e.field, e.message)).collect();
+        page.insert("errors", &by_field);
+        self.render_status(StatusCode::UNPROCESSABLE_ENTITY, template, &page)
+    }
+}
+
+fn html_response(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        // Pages show who is signed in and carry CSRF tokens: never store them in shared caches.
+        .insert_header((CACHE_CONTROL, "private, no-cache"))
+        .body(html)
+}
+
+/// The error page for `status`, in the visitor's language, without touching the database
+/// (it may be why we are here).
+pub fn error_page(req: &HttpRequest, status: StatusCode, error: Option<ErrorPage>) -> HttpResponse {
+    let lang = request_lang(req).unwrap_or_default();
+    let error = error.unwrap_or_else(|| ErrorPage {
+        message: default_message(status),
+        args: vec![],
+    });
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return HttpResponse::build(status).body(i18n::translate(lang, error.message));
+    };
+    let here = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let mut page = base_context(state, lang, here);
+    page.insert("status", &status.as_u16());
+    page.insert(
+        "title",
+        &i18n::translate(lang, &format!("error-title-{}", title_key(status))),
+    );
+    page.insert(
+        "message",
+        &i18n::translate_with(lang, error.message, &error.args),
+    );
+    match state.templates.render("errors/error.html", &page) {
+        Ok(html) => html_response(status, html),
+        Err(e) => {
+            tracing::error!(error = %TemplateError::from(e), "the error page failed to render");
+            HttpResponse::build(status).body(i18n::translate(lang, error.message))
+        }
+    }
+}
+
+fn default_message(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        404 | 405 => "error-not-found",
+        403 => "error-forbidden",
+        413 => "error-too-large",
+        429 => "error-throttled-generic",
+        503 => "error-unavailable",
+        400..=499 => "error-bad-request",
+        _ => "error-internal",
+    }
+}
+
+fn title_key(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        404 | 405 => "not-found",
+        403 => "forbidden",
+        410 => "gone",
+        429 => "throttled",
+        503 => "unavailable",
+        400..=499 => "bad-request",
+        _ => "internal",
+    }
+}

@@ -1,0 +1,55 @@
+//! The entry pages of publishers and coordinators, each scoped to an organisation and the
+//! organisations below it. The extractor (`OrgRole`) has already checked the role.
+
+use actix_web::HttpResponse;
+
+use super::error::WebError;
+use super::extract::{Coordinator, OrgRole, Publisher};
+use crate::db;
+use crate::organisations::{as_tree, subtree};
+
+pub async fn publish(scope: OrgRole<Publisher>) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let root = organisation.id;
+    let all = ctx.state.db.read(db::organisations::all).await?;
+    let mut page = ctx.page();
+    page.insert("organisation", &organisation);
+    page.insert("tree", &as_tree_under(subtree(&all, root), root));
+    ctx.render("workspaces/publish.html", &page)
+}
+
+pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let root = organisation.id;
+    let (tree, people) = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let below = subtree(&db::organisations::all(conn)?, root);
+            let ids: Vec<_> = below.iter().map(|o| o.id).collect();
+            Ok::<_, db::DbError>((below, db::users::in_organisations(conn, &ids)?))
+        })
+        .await?;
+    let mut page = ctx.page();
+    page.insert("organisation", &organisation);
+    page.insert("tree", &as_tree_under(tree, root));
+    page.insert("people", &people);
+    ctx.render("workspaces/coordinate.html", &page)
+}
+
+/// The subtree laid out with `root` at depth 0.
+fn as_tree_under(
+    mut orgs: Vec<crate::organisations::Organisation>,
+    root: crate::organisations::OrganisationId,
+) -> Vec<crate::organisations::TreeEntry> {
+    for org in &mut orgs {
+        if org.id == root {
+            org.parent_id = None;
+        }
+    }
+    as_tree(orgs)
+}

@@ -1,0 +1,329 @@
+//! The test harness: the real server on a random port, a fresh database per test (SQLite in
+//! a temporary folder, or a new PostgreSQL database), a cookie-keeping client that does not
+//! follow redirects, and one helper per page or action.
+
+pub mod postgres;
+
+use std::path::PathBuf;
+use std::sync::Once;
+
+use reqwest::{Response, StatusCode};
+use sala::config::{RawSettings, Settings};
+use sala::db::Db;
+use sala::startup::Application;
+use scraper::{Html, Selector};
+use tempfile::TempDir;
+
+pub use postgres::PgDatabase;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares each test body once and runs it on both backends:
+/// `both_backends!(registers_a_learner)` makes `registers_a_learner::sqlite` and
+/// `registers_a_learner::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+/// Starts the app, or returns from the test when PostgreSQL tests are not enabled.
+#[macro_export]
+macro_rules! spawn {
+    ($backend:expr) => {
+        match $crate::helpers::TestApp::spawn($backend).await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+    ($backend:expr, $configure:expr) => {
+        match $crate::helpers::TestApp::spawn_with($backend, $configure).await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+}
+
+pub const PASSWORD: &str = "river mango lantern";
+
+/// A running Sala and a browser-like client for it (`app.get(…)` uses that browser).
+pub struct TestApp {
+    pub browser: Browser,
+    pub data_dir: PathBuf,
+    pub db: Db,
+    // Dropped last: the folder and the database outlive the server's use of them.
+    _dir: TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            sala::telemetry::init(&filter);
+        }
+    });
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut RawSettings),
+    ) -> Option<Self> {
+        init_logs();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgDatabase::create()?),
+        };
+        let mut raw = RawSettings {
+            bind: "127.0.0.1:0".into(),
+            data_dir: dir.path().join("data"),
+            database_url: pg.as_ref().map(|pg| pg.url.clone()),
+            ..RawSettings::default()
+        };
+        configure(&mut raw);
+        let settings = Settings::from_raw(raw).expect("valid settings");
+        let database = settings.database.clone();
+        let data_dir = settings.data_dir.clone();
+        let app = Application::build(settings).expect("the app starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let db = tokio::task::spawn_blocking(move || Db::connect(&database, 2))
+            .await
+            .expect("join")
+            .expect("the test connects to the app's database");
+        Some(Self {
+            browser: Browser::new(address),
+            data_dir,
+            db,
+            _dir: dir,
+            _pg: pg,
+        })
+    }
+
+    /// Another browser on the same server, with no cookies.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(self.browser.address.clone())
+    }
+
+    /// Makes an admin the way an operator does (`sala admin create`), sets the password
+    /// through the printed link, and leaves this client signed in as that admin.
+    pub async fn signed_in_admin(&self, email: &str) {
+        let db = self.db.clone();
+        let email_owned = email.to_owned();
+        let (_, token) = tokio::task::spawn_blocking(move || {
+            sala::accounts::registration::create_admin(
+                &db,
+                &email_owned,
+                "Admin Person",
+                "អ្នកគ្រប់គ្រង",
+                now(),
+            )
+        })
+        .await
+        .expect("join")
+        .expect("admin created");
+        let link = format!("/password-reset/{token}");
+        let response = self.submit(&link, &link, &[("password", PASSWORD)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+
+    /// The email messages written to the outbox folder, oldest first, as (to, subject, text).
+    pub fn outbox(&self) -> Vec<Email> {
+        let dir = self.data_dir.join("outbox");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files
+            .iter()
+            .map(|p| Email::parse(&std::fs::read(p).expect("read eml")))
+            .collect()
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Browser;
+
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+/// A browser: keeps cookies, does not follow redirects.
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    fn new(address: String) -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Self { address, client }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_html(&self, path: &str) -> (StatusCode, String) {
+        let response = self.get(path).await;
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// Posts a form as it is, with whatever CSRF token the caller put in it.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Opens `page`, reads its CSRF token, and posts `fields` to `action` as a browser would.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let (_, html) = self.get_html(page).await;
+        let token = csrf_token(&html).unwrap_or_else(|| panic!("no CSRF token on {page}:\n{html}"));
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    pub async fn register(&self, email: &str, name_latin: &str) -> Response {
+        self.submit(
+            "/register",
+            "/register",
+            &[
+                ("name_km", "សុខ ចាន់ធា"),
+                ("name_latin", name_latin),
+                ("email", email),
+                ("password", PASSWORD),
+                ("position", "Officer"),
+                ("province", "10"),
+                ("organisation", ""),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.submit(
+            "/sign-in",
+            "/sign-in",
+            &[("email", email), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+
+    pub async fn sign_out(&self) -> Response {
+        self.submit("/account", "/sign-out", &[]).await
+    }
+}
+
+/// A received email, decoded as a mail program would show it.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl Email {
+    pub fn parse(raw: &[u8]) -> Self {
+        let message = mail_parser::MessageParser::default()
+            .parse(raw)
+            .expect("a MIME message");
+        let to = message
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_owned();
+        Self {
+            to,
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text: message
+                .body_text(0)
+                .map(|t| t.into_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The first link in the text that contains `part`, as a path on the server.
+    pub fn link_path(&self, part: &str) -> Option<String> {
+        self.text
+            .split_whitespace()
+            .find(|word| word.starts_with("http") && word.contains(part))
+            .and_then(|url| url.find(part).map(|i| url[i..].to_owned()))
+    }
+}
+
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+pub fn csrf_token(html: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse(r#"input[name="csrf"]"#).ok()?;
+    doc.select(&selector)
+        .next()?
+        .value()
+        .attr("value")
+        .map(str::to_owned)
+}
+
+/// The visible text of the elements matching `css`.
+pub fn texts(html: &str, css: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse(css).expect("selector");
+    doc.select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

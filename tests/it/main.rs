@@ -1,0 +1,17 @@
+//! Sala's integration tests: one binary, one file per behaviour a user would notice.
+//! Each test runs against SQLite and PostgreSQL (see `helpers`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed expectation is the test failing"
+)]
+
+mod helpers;
+
+mod accounts;
+mod admin;
+mod cli;
+mod language;
+mod migrations;
+mod password_reset;
+mod security;
