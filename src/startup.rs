@@ -21,7 +21,7 @@ use crate::secrets::{self, SecretError};
 use crate::state::AppState;
 use crate::templates::{self, TemplateError};
 use crate::web::assets::Assets;
-use crate::web::middleware::{error_pages, security_headers};
+use crate::web::middleware::{RequestSpan, error_pages, security_headers};
 use crate::web::{self, forms};
 
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +127,7 @@ fn run(
             .wrap(sessions)
             .wrap(security_headers(secure))
             .wrap(Compress::default())
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .configure(web::routes)
     })
     .listen(listener)?

@@ -1,6 +1,5 @@
 //! Registering, signing in and out, and resetting a forgotten password.
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
@@ -8,8 +7,8 @@ use serde::Deserialize;
 
 use super::account::choices;
 use super::error::WebError;
-use super::extract::{CsrfForm, Ctx, LANG_COOKIE, NoFields};
-use super::lang::local_path;
+use super::extract::{CsrfForm, Ctx, NoFields};
+use super::lang::{lang_cookie, local_path};
 use crate::accounts::registration::{NewAccount, RegistrationForm, register as create_account};
 use crate::accounts::tokens::TokenPurpose;
 use crate::accounts::{AccountError, Password, User, password_reset, sign_in as signing};
@@ -134,12 +133,7 @@ fn signed_in(ctx: &Ctx, user: &User, next: &str) -> Result<HttpResponse, WebErro
     ctx.sign_in(user)?;
     let mut response = see_other(next);
     if let Some(lang) = user.lang {
-        let cookie = Cookie::build(LANG_COOKIE, lang.code())
-            .path("/")
-            .max_age(Duration::days(365))
-            .same_site(SameSite::Lax)
-            .secure(ctx.state.settings.secure_cookies())
-            .finish();
+        let cookie = lang_cookie(lang, ctx.state.settings.secure_cookies());
         response
             .add_cookie(&cookie)
             .map_err(|e| WebError::Internal(e.to_string()))?;

@@ -28,16 +28,20 @@ pub async fn switch(
             .write(move |conn| db::users::set_lang(conn, id, lang))
             .await?;
     }
-    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+    Ok(HttpResponse::SeeOther()
+        .cookie(lang_cookie(lang, ctx.state.settings.secure_cookies()))
+        .insert_header((LOCATION, local_path(query.next.as_deref())))
+        .finish())
+}
+
+/// The cookie that remembers the chosen language for a year.
+pub fn lang_cookie(lang: Lang, secure: bool) -> Cookie<'static> {
+    Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .max_age(Duration::days(365))
         .same_site(SameSite::Lax)
-        .secure(ctx.state.settings.secure_cookies())
-        .finish();
-    Ok(HttpResponse::SeeOther()
-        .cookie(cookie)
-        .insert_header((LOCATION, local_path(query.next.as_deref())))
-        .finish())
+        .secure(secure)
+        .finish()
 }
 
 /// Only a path on this site: never send people elsewhere from a link on our pages.

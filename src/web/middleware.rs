@@ -1,10 +1,14 @@
 //! Response headers for every page, and error pages for every error.
 
+use actix_web::HttpMessage;
 use actix_web::Result;
 use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+
+use tracing::Span;
+use tracing_actix_web::{RequestId, RootSpanBuilder};
 
 use super::error::ErrorPage;
 use super::render::error_page;
@@ -61,4 +65,40 @@ fn render_error<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, page).map_into_right_body::<B>(),
     ))
+}
+
+/// The span of one request, logged once when it ends (with its duration). It names the
+/// route pattern (`/password-reset/{token}`), never the path itself, so tokens in links,
+/// email addresses in queries and client addresses stay out of the logs.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "(no route)".to_owned());
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = %route,
+            request_id = %request_id,
+            status = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
+    }
 }

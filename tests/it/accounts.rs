@@ -15,7 +15,51 @@ both_backends!(
     an_email_can_have_only_one_account,
     registration_can_be_closed,
     the_sign_in_page_returns_to_where_you_were,
+    bad_profile_input_is_explained_and_changes_nothing,
 );
+
+async fn bad_profile_input_is_explained_and_changes_nothing(backend: Backend) {
+    let app = spawn!(backend);
+    app.register("profile@example.org", "Profile").await;
+    let cases = [
+        ("name_latin", "ឈ្មោះ"),
+        ("name_km", ""),
+        ("lang", "fr"),
+        ("organisation", "777"),
+        ("province", "0"),
+        ("position", &"x".repeat(500)),
+    ];
+    for (field, value) in cases {
+        let mut fields = vec![
+            ("name_km", "សុខ ចាន់ធា"),
+            ("name_latin", "Changed Name"),
+            ("position", ""),
+            ("province", "10"),
+            ("organisation", ""),
+            ("lang", "km"),
+        ];
+        fields.retain(|(n, _)| *n != field);
+        fields.push((field, value));
+        let response = app.submit("/account", "/account", &fields).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("field invalid") || html.contains("class=\"error\""),
+            "{field}: {html}"
+        );
+    }
+    assert_eq!(
+        stored_user(&app, "profile@example.org")
+            .await
+            .unwrap()
+            .name_latin,
+        "Profile"
+    );
+}
 
 async fn stored_user(app: &TestApp, email: &str) -> Option<sala::accounts::User> {
     let db = app.db.clone();

@@ -77,6 +77,17 @@ async fn user_id(app: &TestApp, email: &str) -> String {
         .expect("user exists")
 }
 
+/// Submits the admin's "give a role" form on the person's page.
+async fn grant(app: &TestApp, user: &str, role: &str, organisation: &str) -> reqwest::Response {
+    let page = format!("/admin/users/{user}");
+    app.submit(
+        &page,
+        &format!("{page}/roles"),
+        &[("role", role), ("organisation", organisation)],
+    )
+    .await
+}
+
 async fn an_admin_builds_the_organisation_tree(backend: Backend) {
     let app = spawn!(backend);
     app.signed_in_admin("admin@example.org").await;
@@ -120,21 +131,9 @@ async fn a_publisher_acts_for_their_ministry_and_below_but_not_another(backend: 
     publisher.register("pub@example.org", "Publisher").await;
     let id = user_id(&app, "pub@example.org").await;
     let page = format!("/admin/users/{id}");
-    let response = app
-        .submit(
-            &page,
-            &format!("{page}/roles"),
-            &[("role", "publisher"), ("organisation", &mrd)],
-        )
-        .await;
+    let response = grant(&app, &id, "publisher", &mrd).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let response = app
-        .submit(
-            &page,
-            &format!("{page}/roles"),
-            &[("role", "coordinator"), ("organisation", &mrd)],
-        )
-        .await;
+    let response = grant(&app, &id, "coordinator", &mrd).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
     assert_eq!(publisher.get("/publish/mrd").await.status(), StatusCode::OK);
@@ -223,22 +222,9 @@ async fn bad_organisation_input_changes_nothing(backend: Backend) {
     assert_eq!(texts(&html, ".tree li").len(), 1);
 
     let id = user_id(&app, "admin@example.org").await;
-    let page = format!("/admin/users/{id}");
-    let response = app
-        .submit(
-            &page,
-            &format!("{page}/roles"),
-            &[("role", "emperor"), ("organisation", "1")],
-        )
-        .await;
+    let response = grant(&app, &id, "emperor", "1").await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let response = app
-        .submit(
-            &page,
-            &format!("{page}/roles"),
-            &[("role", "publisher"), ("organisation", "424242")],
-        )
-        .await;
+    let response = grant(&app, &id, "publisher", "424242").await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         app.get("/admin/users/999999").await.status(),

@@ -11,7 +11,34 @@ both_backends!(
     an_unknown_email_gets_the_same_answer_and_no_mail,
     an_expired_link_is_refused,
     a_too_short_new_password_is_explained,
+    mail_goes_through_smtp_when_configured,
 );
+
+async fn mail_goes_through_smtp_when_configured(backend: Backend) {
+    let sink = crate::helpers::smtp::SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn!(backend, move |s| s.smtp_url = Some(url));
+    app.register("smtp@example.org", "Mail").await;
+    app.sign_out().await;
+    app.submit(
+        "/password-reset",
+        "/password-reset",
+        &[("email", "smtp@example.org")],
+    )
+    .await;
+    let received = sink.messages();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, "smtp@example.org");
+    assert!(
+        received[0].link_path("/password-reset/").is_some(),
+        "{}",
+        received[0].text
+    );
+    assert!(
+        app.outbox().is_empty(),
+        "nothing written to files when SMTP is set"
+    );
+}
 
 async fn a_forgotten_password_is_reset_through_an_emailed_link(backend: Backend) {
     let app = spawn!(backend);

@@ -3,6 +3,7 @@
 //! follow redirects, and one helper per page or action.
 
 pub mod postgres;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Once;

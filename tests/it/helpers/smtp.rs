@@ -1,0 +1,89 @@
+//! A real SMTP server on loopback that accepts every message and keeps it, so that tests
+//! check what an SMTP client actually delivered. Written for the tests because it must
+//! run inside the test process, on a random port, with no outside program.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::Email;
+
+#[derive(Clone)]
+pub struct SmtpSink {
+    pub port: u16,
+    received: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind SMTP sink");
+        let port = listener.local_addr().expect("address").port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(session(stream, store.clone()));
+            }
+        });
+        Self { port, received }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn messages(&self) -> Vec<Email> {
+        self.received
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|raw| Email::parse(raw))
+            .collect()
+    }
+}
+
+async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Vec<u8>>>>) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    write.write_all(b"220 sink ESMTP ready\r\n").await?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+        match verb.as_str() {
+            "EHLO" => {
+                write
+                    .write_all(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                    .await?
+            }
+            "DATA" => {
+                write.write_all(b"354 go ahead\r\n").await?;
+                let mut message = Vec::new();
+                loop {
+                    let mut data = String::new();
+                    if lines.read_line(&mut data).await? == 0 {
+                        return Ok(());
+                    }
+                    if data == ".\r\n" {
+                        break;
+                    }
+                    let unstuffed = data.strip_prefix('.').unwrap_or(&data);
+                    message.extend_from_slice(unstuffed.as_bytes());
+                }
+                store.lock().expect("lock").push(message);
+                write.write_all(b"250 queued\r\n").await?;
+            }
+            "QUIT" => {
+                write.write_all(b"221 bye\r\n").await?;
+                return Ok(());
+            }
+            _ => write.write_all(b"250 ok\r\n").await?,
+        }
+    }
+}
