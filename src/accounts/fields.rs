@@ -26,10 +26,27 @@ impl Email {
         if email.is_empty() {
             return Err(FieldError::new("email", "error-email-missing"));
         }
-        if email.len() > 254 || email.parse::<lettre::Address>().is_err() {
+        // Plain addresses only: quoted local parts and address literals are valid in the
+        // standard but break mail programs and are never what an office address looks like.
+        let plain = email
+            .chars()
+            .all(|c| c.is_alphanumeric() || ".!#$%&'*+/=?^_`{|}~@-".contains(c))
+            && email
+                .split('@')
+                .nth(1)
+                .is_some_and(|domain| domain.contains('.'));
+        if email.len() > 254 || !plain || email.parse::<lettre::Address>().is_err() {
             return Err(FieldError::new("email", "error-email-invalid"));
         }
         Ok(Self(email))
+    }
+
+    /// The address as a mail recipient.
+    pub fn mailbox(&self) -> Option<lettre::message::Mailbox> {
+        self.0
+            .parse::<lettre::Address>()
+            .ok()
+            .map(|a| lettre::message::Mailbox::new(None, a))
     }
 
     pub fn as_str(&self) -> &str {
@@ -136,6 +153,9 @@ mod tests {
         );
         assert!(Email::parse("not an email").is_err());
         assert!(Email::parse("").is_err());
+        assert!(Email::parse("\"a b\"@example.org").is_err());
+        assert!(Email::parse("a@[127.0.0.1]").is_err());
+        assert!(Email::parse("a@localhost").is_err());
     }
 
     #[test]

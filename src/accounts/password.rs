@@ -9,6 +9,10 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 use super::{AccountError, Password};
 
+/// At most this many Argon2 computations at once (each takes 19 MiB and a core for tens of
+/// milliseconds); more requests wait their turn instead of exhausting memory.
+pub static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 fn hasher() -> Result<Argon2<'static>, AccountError> {
     let params =
         Params::new(19_456, 2, 1, None).map_err(|e| AccountError::Hashing(e.to_string()))?;

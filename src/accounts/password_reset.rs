@@ -66,10 +66,21 @@ pub async fn complete(
     password: Password,
     now: NaiveDateTime,
 ) -> Result<User, AccountError> {
+    // Check the link before spending a hash on it, then use it up atomically: of two
+    // requests racing with one link, only one sets a password.
+    let stored = digest(&token);
+    let check = stored.clone();
+    db.read(move |conn| {
+        db::tokens::find_valid(conn, &check, now)?.ok_or(AccountError::LinkInvalid)
+    })
+    .await?;
     let hash = hash_blocking(password).await?;
     db.write(move |conn| {
-        let (_, user_id, _) =
-            db::tokens::find_valid(conn, &digest(&token), now)?.ok_or(AccountError::LinkInvalid)?;
+        let (id, user_id, _) =
+            db::tokens::find_valid(conn, &stored, now)?.ok_or(AccountError::LinkInvalid)?;
+        if !db::tokens::use_one(conn, id, now)? {
+            return Err(AccountError::LinkInvalid);
+        }
         db::users::set_password(conn, user_id, &hash, now)?;
         db::tokens::use_all(conn, user_id, now)?;
         db::users::find(conn, user_id)?.ok_or(AccountError::LinkInvalid)

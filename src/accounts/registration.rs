@@ -92,7 +92,14 @@ pub async fn register(
             profile: &account.profile,
             is_admin: false,
         };
-        Ok(db::users::insert(conn, &new, now)?)
+        // Two registrations racing for one address: the database keeps one.
+        db::users::insert(conn, &new, now).map_err(|e| {
+            if e.is_unique_violation() {
+                AccountError::field("email", "error-email-taken")
+            } else {
+                e.into()
+            }
+        })
     })
     .await
 }
@@ -120,8 +127,13 @@ pub fn check_profile_references(
     }
 }
 
-/// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU by design.
+/// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU and 19 MiB by
+/// design, so only a few run at once (`password::HASHING`).
 pub async fn hash_blocking(password: Password) -> Result<String, AccountError> {
+    let _permit = password::HASHING
+        .acquire()
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || password::hash(&password))
         .await
         .map_err(|e| AccountError::Hashing(e.to_string()))?

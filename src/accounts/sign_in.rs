@@ -49,24 +49,31 @@ pub async fn sign_in(
         .chain(address_key.map(|k| (k, policy.per_address)))
         .collect();
 
-    let found = {
-        let keys = keys.clone();
-        db.read(move |conn| {
-            for (key, limit) in &keys {
-                if let Some((failures, started)) = db::throttle::failures(conn, key)? {
-                    let ends = started + policy.window;
-                    if failures >= *limit && ends > now {
-                        let minutes = ((ends - now).num_seconds() + 59) / 60;
-                        return Err(AccountError::Throttled { minutes });
-                    }
-                }
+    // Every attempt counts before the password is checked, so parallel guesses cannot
+    // slip past the limit while the first ones are still being verified.
+    let counted = keys.clone();
+    db.write(move |conn| {
+        let mut refusal = None;
+        for (key, limit) in &counted {
+            let (attempts, started) =
+                db::throttle::count_attempt(conn, key, now, now - policy.window)?;
+            if attempts > *limit {
+                let minutes = ((started + policy.window - now).num_seconds() + 59) / 60;
+                refusal = Some(AccountError::Throttled {
+                    minutes: minutes.max(1),
+                });
             }
-            match &email {
-                Some(email) => Ok(db::users::find_by_email(conn, email)?),
-                None => Ok(None),
-            }
-        })
-        .await?
+        }
+        refusal.map_or(Ok(()), Err)
+    })
+    .await?;
+    let found = match &email {
+        Some(email) => {
+            let email = email.clone();
+            db.read(move |conn| db::users::find_by_email(conn, &email))
+                .await?
+        }
+        None => None,
     };
 
     let (user, hash) = found.map_or((None, None), |(user, hash)| (Some(user), hash));
@@ -77,26 +84,20 @@ pub async fn sign_in(
 
     match user {
         Some(user) if matches => {
-            db.write(move |conn| db::throttle::clear(conn, &account_key))
-                .await
-                .map_err(AccountError::from)?;
-            Ok(user)
-        }
-        _ => {
+            // A success forgives the account's failures, and does not use up the allowance
+            // of an office whose staff share one address.
             db.write(move |conn| {
-                for (key, _) in &keys {
-                    let (failures, started) = match db::throttle::failures(conn, key)? {
-                        Some((failures, started)) if started + policy.window > now => {
-                            (failures + 1, started)
-                        }
-                        _ => (1, now),
-                    };
-                    db::throttle::store(conn, key, failures, started)?;
+                db::throttle::clear(conn, &account_key)?;
+                for (key, _) in keys.iter().skip(1) {
+                    if let Some((attempts, started)) = db::throttle::failures(conn, key)? {
+                        db::throttle::store(conn, key, (attempts - 1).max(0), started)?;
+                    }
                 }
                 Ok::<_, AccountError>(())
             })
             .await?;
-            Err(AccountError::BadCredentials)
+            Ok(user)
         }
+        _ => Err(AccountError::BadCredentials),
     }
 }

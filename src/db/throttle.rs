@@ -47,6 +47,43 @@ pub fn store(
     Ok(())
 }
 
+/// Counts one attempt for `key` atomically (concurrent attempts each count) and returns the
+/// count in the current window and when that window began. A window that began before
+/// `window_start` is started afresh at `now`.
+pub fn count_attempt(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+    window_start: NaiveDateTime,
+) -> Result<(i32, NaiveDateTime), DbError> {
+    use diesel::sql_types::{Text, Timestamp};
+    const UPDATE: &str = "failures = CASE WHEN sign_in_throttle.window_started_at > {cutoff} \
+         THEN sign_in_throttle.failures + 1 ELSE 1 END, \
+         window_started_at = CASE WHEN sign_in_throttle.window_started_at > {cutoff} \
+         THEN sign_in_throttle.window_started_at ELSE excluded.window_started_at END";
+    let insert = "INSERT INTO sign_in_throttle (key, failures, window_started_at) VALUES";
+    match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(format!(
+            "{insert} (?, 1, ?) ON CONFLICT (key) DO UPDATE SET {}",
+            UPDATE.replace("{cutoff}", "?")
+        ))
+        .bind::<Text, _>(key)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(window_start)
+        .bind::<Timestamp, _>(window_start)
+        .execute(c),
+        DbConnection::Postgres(c) => diesel::sql_query(format!(
+            "{insert} ($1, 1, $2) ON CONFLICT (key) DO UPDATE SET {}",
+            UPDATE.replace("{cutoff}", "$3")
+        ))
+        .bind::<Text, _>(key)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(window_start)
+        .execute(c),
+    }?;
+    failures(conn, key)?.ok_or(DbError::Query(diesel::result::Error::NotFound))
+}
+
 pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {
     diesel::delete(sign_in_throttle::table.find(key)).execute(conn)?;
     Ok(())

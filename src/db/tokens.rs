@@ -51,6 +51,18 @@ pub fn find_valid(
     )
 }
 
+/// Uses one token; false when another request used it first.
+pub fn use_one(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<bool, DbError> {
+    let changed = diesel::update(
+        one_time_tokens::table
+            .filter(one_time_tokens::id.eq(id))
+            .filter(one_time_tokens::used_at.is_null()),
+    )
+    .set(one_time_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Marks every open token of this user used: one reset ends all outstanding links.
 pub fn use_all(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Result<(), DbError> {
     diesel::update(

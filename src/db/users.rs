@@ -251,7 +251,7 @@ pub fn grant_role(
         .get_result::<i64>(conn)?
         > 0;
     if !exists {
-        diesel::insert_into(role_grants::table)
+        let inserted = diesel::insert_into(role_grants::table)
             .values((
                 role_grants::user_id.eq(user.0),
                 role_grants::role.eq(role.as_str()),
@@ -259,7 +259,13 @@ pub fn grant_role(
                 role_grants::granted_by.eq(granted_by.0),
                 role_grants::created_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(DbError::from);
+        // A double click racing itself: the grant exists, which is what was asked.
+        match inserted {
+            Err(e) if !e.is_unique_violation() => return Err(e),
+            _ => {}
+        }
     }
     Ok(())
 }

@@ -38,10 +38,28 @@ impl Lang {
     }
 
     /// The best language for an `Accept-Language` header, if it names one we have.
+    /// Parsed by hand: only two languages matter, and a malformed weight (`q=NaN`) must
+    /// never be able to upset a sort.
     pub fn from_accept_language(header: &str) -> Option<Self> {
-        accept_language::intersection(header, &["km", "en"])
-            .first()
-            .and_then(|code| Self::from_code(code))
+        let mut best: Option<(f32, Lang)> = None;
+        for entry in header.split(',').take(32) {
+            let mut parts = entry.split(';');
+            let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let primary = tag.split('-').next().unwrap_or_default();
+            let Some(lang) = Self::from_code(primary) else {
+                continue;
+            };
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+                .filter(|q| q.is_finite() && *q > 0.0 && *q <= 1.0);
+            if let Some(weight) = weight {
+                if best.is_none_or(|(w, _)| weight > w) {
+                    best = Some((weight, lang));
+                }
+            }
+        }
+        best.map(|(_, lang)| lang)
     }
 
     /// The language's own name, as shown on the switch link.

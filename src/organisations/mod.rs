@@ -212,7 +212,13 @@ pub async fn create(
         if !errors.is_empty() {
             return Err(OrgError::Invalid(errors));
         }
-        Ok(db::organisations::insert(conn, &new, now)?)
+        db::organisations::insert(conn, &new, now).map_err(|e| {
+            if e.is_unique_violation() {
+                OrgError::Invalid(vec![FieldError::new("slug", "error-slug-taken")])
+            } else {
+                e.into()
+            }
+        })
     })
     .await
 }

@@ -20,7 +20,7 @@ fn see_other(location: String) -> HttpResponse {
         .finish()
 }
 
-pub async fn index() -> HttpResponse {
+pub async fn index(_admin: Admin) -> HttpResponse {
     see_other("/admin/users".into())
 }
 
@@ -32,7 +32,7 @@ pub struct UserSearch {
 
 pub async fn users(admin: Admin, query: web::Query<UserSearch>) -> Result<HttpResponse, WebError> {
     let ctx = admin.ctx;
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = query.page.unwrap_or(1).clamp(1, 100_000);
     let search = query.q.clone();
     let people = ctx
         .state

@@ -206,20 +206,25 @@ async fn send_reset_email(ctx: &Ctx, user: &User, token: &str) -> Result<(), Web
         .templates
         .render("email/password_reset.txt", &mail)
         .map_err(crate::templates::TemplateError::from)?;
-    let to = user
-        .email
-        .parse()
-        .map_err(|_| WebError::Internal("stored email does not parse".into()))?;
+    let to = crate::accounts::Email::parse(&user.email)
+        .ok()
+        .and_then(|e| e.mailbox())
+        .ok_or_else(|| WebError::Internal("stored email does not parse".into()))?;
     let message = email::compose(
         &ctx.state.settings.mail_from,
         to,
         &i18n::translate(lang, "email-reset-subject"),
         body,
     )?;
-    // A failed delivery is logged with its cause; the page still says the same thing.
-    if let Err(error) = ctx.state.mailer.send(message).await {
-        tracing::error!(%error, user = user.id.0, "password reset email not delivered");
-    }
+    // Sent after the answer, so the page takes as long whether or not the account exists;
+    // a failed delivery is logged with its cause.
+    let mailer = ctx.state.mailer.clone();
+    let user_id = user.id.0;
+    actix_web::rt::spawn(async move {
+        if let Err(error) = mailer.send(message).await {
+            tracing::error!(%error, user = user_id, "password reset email not delivered");
+        }
+    });
     Ok(())
 }
 

@@ -29,6 +29,9 @@ pub const LANG_COOKIE: &str = "lang";
 const SESSION_USER: &str = "uid";
 const SESSION_EPOCH: &str = "epoch";
 const SESSION_CSRF: &str = "csrf";
+const SESSION_SINCE: &str = "since";
+/// A session ends this long after sign-in, however active: a copied cookie does not live on.
+const SESSION_MAX_AGE_SECONDS: i64 = 14 * 24 * 3600;
 
 /// The signed-in person and the roles they hold.
 #[derive(Debug, Clone)]
@@ -73,6 +76,12 @@ impl Ctx {
         let session = req.get_session();
         let user_id = session.get::<i64>(SESSION_USER).ok().flatten();
         let epoch = session.get::<i32>(SESSION_EPOCH).ok().flatten();
+        let since = session
+            .get::<i64>(SESSION_SINCE)
+            .ok()
+            .flatten()
+            .unwrap_or(0);
+        let fresh = state.now().and_utc().timestamp() - since < SESSION_MAX_AGE_SECONDS;
         let viewer = match user_id {
             Some(id) => {
                 let loaded = state
@@ -85,11 +94,14 @@ impl Ctx {
                         Ok(Some(Viewer { user, grants }))
                     })
                     .await?;
-                // A session made before the last password change is over.
+                // A session made before the last password change, or too long ago, is over.
+                // (`clear`, not `purge`: this request may still need a CSRF token.)
                 match loaded {
-                    Some(viewer) if Some(viewer.user.session_epoch) == epoch => Some(viewer),
+                    Some(viewer) if Some(viewer.user.session_epoch) == epoch && fresh => {
+                        Some(viewer)
+                    }
                     _ => {
-                        session.purge();
+                        session.clear();
                         None
                     }
                 }
@@ -146,6 +158,10 @@ impl Ctx {
             .session
             .insert(SESSION_USER, user.id.0)
             .and_then(|()| self.session.insert(SESSION_EPOCH, user.session_epoch))
+            .and_then(|()| {
+                let now = self.state.now().and_utc().timestamp();
+                self.session.insert(SESSION_SINCE, now)
+            })
             .and_then(|()| self.session.insert(SESSION_CSRF, new_csrf_token()));
         stored.map_err(|e| WebError::Internal(e.to_string()))
     }
@@ -161,7 +177,7 @@ fn new_csrf_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The client's address: the TCP peer, or the proxy's `X-Forwarded-For`/`Forwarded` when
+/// The client's address: the TCP peer, or the last `X-Forwarded-For` entry when
 /// `SALA_TRUST_PROXY` says a trusted reverse proxy sets them.
 fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
     if trust_proxy {

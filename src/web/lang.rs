@@ -44,10 +44,16 @@ pub fn lang_cookie(lang: Lang, secure: bool) -> Cookie<'static> {
         .finish()
 }
 
-/// Only a path on this site: never send people elsewhere from a link on our pages.
+/// Only a path on this site: never send people elsewhere from a link on our pages. Visible
+/// ASCII only (browsers drop tabs and newlines, which could turn `/\t/x` into `//x`), no
+/// backslash, and not `//`, which would name another host.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -64,6 +70,9 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/");
+        assert_eq!(local_path(Some("/x\r\nSet-Cookie: a=b")), "/");
+        assert_eq!(local_path(Some("/courses?q=a b")), "/");
         assert_eq!(local_path(None), "/");
     }
 }

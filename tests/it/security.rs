@@ -13,7 +13,49 @@ both_backends!(
     user_input_is_escaped,
     health_and_readiness,
     session_cookies_are_http_only_and_same_site,
+    every_form_route_refuses_a_post_without_the_token,
+    a_hostile_accept_language_header_is_harmless,
 );
+
+async fn every_form_route_refuses_a_post_without_the_token(backend: Backend) {
+    let app = spawn!(backend);
+    app.signed_in_admin("admin@example.org").await;
+    let routes = [
+        "/register",
+        "/sign-in",
+        "/sign-out",
+        "/password-reset",
+        "/password-reset/some-token",
+        "/account",
+        "/admin/organisations",
+        "/admin/users/1/roles",
+        "/admin/users/1/roles/1/remove",
+        "/admin/users/1/admin",
+    ];
+    for route in routes {
+        let response = app
+            .post_raw(route, &[("email", "x@example.org"), ("is_admin", "false")])
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{route}");
+    }
+    // The admin is still an admin and still signed in.
+    assert_eq!(app.get("/admin/users").await.status(), StatusCode::OK);
+}
+
+async fn a_hostile_accept_language_header_is_harmless(backend: Backend) {
+    let app = spawn!(backend);
+    let hostile = "a;q=0.1,a;q=0.2,a;q=0.3,a;q=0.4,a;q=NaN,".repeat(5);
+    for _ in 0..3 {
+        let response = app
+            .client
+            .get(app.url("/"))
+            .header("Accept-Language", &hostile)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
 
 async fn forms_without_the_csrf_token_are_refused_and_change_nothing(backend: Backend) {
     let app = spawn!(backend);

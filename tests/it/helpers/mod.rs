@@ -150,17 +150,41 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
     }
 
+    /// Waits (up to 10 s) until the outbox holds `count` messages — mail is delivered after the
+    /// page answers — and returns them.
+    pub async fn mail(&self, count: usize) -> Vec<Email> {
+        for _ in 0..200 {
+            let found = self.outbox();
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {count} messages, the outbox has {:?}",
+            self.outbox()
+        );
+    }
+
     /// The email messages written to the outbox folder, oldest first, as (to, subject, text).
     pub fn outbox(&self) -> Vec<Email> {
         let dir = self.data_dir.join("outbox");
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_default();
-        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        // A file written in the last moments may still be being written: leave it for later.
+        let settled = |p: &PathBuf| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_millis(150))
+        };
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml") && settled(p));
         files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         files
             .iter()
-            .map(|p| Email::parse(&std::fs::read(p).expect("read eml")))
+            .filter_map(|p| std::fs::read(p).ok().and_then(|raw| Email::parse(&raw)))
             .collect()
     }
 }
@@ -262,24 +286,22 @@ pub struct Email {
 }
 
 impl Email {
-    pub fn parse(raw: &[u8]) -> Self {
-        let message = mail_parser::MessageParser::default()
-            .parse(raw)
-            .expect("a MIME message");
+    pub fn parse(raw: &[u8]) -> Option<Self> {
+        let message = mail_parser::MessageParser::default().parse(raw)?;
         let to = message
             .to()
             .and_then(|a| a.first())
             .and_then(|a| a.address())
             .unwrap_or_default()
             .to_owned();
-        Self {
+        Some(Self {
             to,
             subject: message.subject().unwrap_or_default().to_owned(),
             text: message
                 .body_text(0)
                 .map(|t| t.into_owned())
                 .unwrap_or_default(),
-        }
+        })
     }
 
     /// The first link in the text that contains `part`, as a path on the server.

@@ -35,12 +35,23 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// Waits (up to 10 s) for `count` messages and returns them.
+    pub async fn wait_for(&self, count: usize) -> Vec<Email> {
+        for _ in 0..200 {
+            if self.messages().len() >= count {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.messages()
+    }
+
     pub fn messages(&self) -> Vec<Email> {
         self.received
             .lock()
             .expect("lock")
             .iter()
-            .map(|raw| Email::parse(raw))
+            .filter_map(|raw| Email::parse(raw))
             .collect()
     }
 }
