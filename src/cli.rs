@@ -9,6 +9,10 @@ use serde::Serialize;
 
 use crate::accounts::registration::create_admin;
 use crate::config::Settings;
+use crate::courses::publish::{self, CourseError, Outcome};
+use crate::courses::source::SourceFiles;
+use crate::courses::{Problem, check};
+use crate::i18n::Lang;
 use crate::startup::{self, Application};
 use crate::telemetry;
 
@@ -69,6 +73,32 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Check or publish a course folder (see docs/course-format.md)
+    Course {
+        #[command(subcommand)]
+        command: CourseCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CourseCommand {
+    /// Report every problem in a course folder; exit status 1 if there is one
+    Check {
+        dir: PathBuf,
+        /// Language of the report: km or en
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Publish a course folder as a new version (nothing happens if it did not change)
+    Publish {
+        dir: PathBuf,
+        /// One line saying what changed
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Language of the report: km or en
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +135,7 @@ fn run(cli: Cli) -> Result<(), String> {
     telemetry::init(&settings.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
+        Command::Course { command } => course(settings, command),
         Command::Migrate => {
             startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
             startup::open_database(&settings).map_err(|e| e.to_string())?;
@@ -147,6 +178,71 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+fn course(settings: Settings, command: CourseCommand) -> Result<(), String> {
+    let (dir, lang) = match &command {
+        CourseCommand::Check { dir, lang } | CourseCommand::Publish { dir, lang, .. } => {
+            (dir.clone(), lang)
+        }
+    };
+    let lang = Lang::from_code(lang).unwrap_or(Lang::En);
+    let report = |problems: &[Problem]| -> String {
+        for problem in problems {
+            say(&problem.describe(lang));
+        }
+        format!(
+            "{} problem(s) in {}; nothing was published",
+            problems.len(),
+            dir.display()
+        )
+    };
+    startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+    let db = startup::open_database(&settings).map_err(|e| e.to_string())?;
+    match command {
+        CourseCommand::Check { .. } => {
+            let files = SourceFiles::from_dir(&dir).map_err(|e| e.to_string())?;
+            let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+            let mut problems = match check::check(&files, folder.as_deref()) {
+                Ok(source) => db
+                    .blocking(|conn| publish::conflicts(conn, &source.meta))
+                    .map_err(|e| e.to_string())?,
+                Err(problems) => problems,
+            };
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            if problems.is_empty() {
+                say(&format!("{}: no problems.", dir.display()));
+                Ok(())
+            } else {
+                Err(report(&problems))
+            }
+        }
+        CourseCommand::Publish { note, .. } => {
+            let now = chrono::Utc::now().naive_utc();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            match runtime.block_on(publish::publish_folder(&db, &dir, &note, None, now)) {
+                Ok(Outcome::Published { number }) => {
+                    say(&format!(
+                        "{}: published as version {number}.",
+                        dir.display()
+                    ));
+                    Ok(())
+                }
+                Ok(Outcome::Unchanged { number }) => {
+                    say(&format!(
+                        "{}: unchanged since version {number}; nothing published.",
+                        dir.display()
+                    ));
+                    Ok(())
+                }
+                Err(CourseError::Invalid(problems)) => Err(report(&problems)),
+                Err(other) => Err(other.to_string()),
+            }
+        }
+    }
+}
+
 fn serve(settings: Settings) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         let explicit_base = std::env::var_os("SALA_BASE_URL").is_some();
@@ -156,7 +252,9 @@ fn serve(settings: Settings) -> Result<(), String> {
             .rsplit_once(':')
             .map_or("127.0.0.1", |(h, _)| h)
             .to_owned();
-        let app = Application::build(settings).map_err(|e| e.to_string())?;
+        let app = Application::build(settings)
+            .await
+            .map_err(|e| e.to_string())?;
         let url = if explicit_base {
             base.to_string()
         } else {

@@ -48,6 +48,8 @@ pub struct RawSettings {
     pub cookie_key: Option<String>,
     pub trust_proxy: bool,
     pub db_pool_size: u32,
+    /// Course folders published on first start; empty to publish none.
+    pub courses_dir: PathBuf,
 }
 
 impl Default for RawSettings {
@@ -64,6 +66,7 @@ impl Default for RawSettings {
             cookie_key: None,
             trust_proxy: false,
             db_pool_size: 8,
+            courses_dir: PathBuf::from("courses"),
         }
     }
 }
@@ -123,6 +126,7 @@ pub struct Settings {
     pub cookie_key: Option<SecretString>,
     pub trust_proxy: bool,
     pub db_pool_size: u32,
+    pub courses_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -194,6 +198,7 @@ impl Settings {
             cookie_key: raw.cookie_key.map(SecretString::from),
             trust_proxy: raw.trust_proxy,
             db_pool_size: raw.db_pool_size.max(1),
+            courses_dir: Some(raw.courses_dir).filter(|d| !d.as_os_str().is_empty()),
         })
     }
 

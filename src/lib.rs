@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod cli;
 pub mod config;
+pub mod courses;
 pub mod db;
 pub mod email;
 pub mod i18n;

@@ -15,8 +15,12 @@ use tracing_actix_web::TracingLogger;
 
 use crate::accounts::sign_in::ThrottlePolicy;
 use crate::config::Settings;
+use crate::courses::check;
+use crate::courses::publish::{self, CourseError};
+use crate::courses::source::SourceFiles;
 use crate::db::{Db, DbError};
 use crate::email::{EmailError, Mailer};
+use crate::i18n::Lang;
 use crate::secrets::{self, SecretError};
 use crate::state::AppState;
 use crate::templates::{self, TemplateError};
@@ -65,10 +69,67 @@ pub struct Application {
     server: Server,
 }
 
+/// Publishes every course folder under `dir` whose course is not in the database yet, so a
+/// fresh install shows real content. A folder with problems is reported in the log and
+/// skipped; it never stops the server from starting.
+pub async fn publish_new_courses(db: &Db, dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        tracing::info!(dir = %dir.display(), "no course folder to publish from");
+        return;
+    };
+    let mut folders: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("course.toml").is_file())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let files = match SourceFiles::from_dir(&folder) {
+            Ok(files) => files,
+            Err(error) => {
+                tracing::warn!(folder = %folder.display(), %error, "course folder not readable");
+                continue;
+            }
+        };
+        let name = folder.file_name().map(|n| n.to_string_lossy().into_owned());
+        let source = match check::check(&files, name.as_deref()) {
+            Ok(source) => source,
+            Err(problems) => {
+                for problem in &problems {
+                    tracing::warn!(folder = %folder.display(), "{}", problem.describe(Lang::En));
+                }
+                continue;
+            }
+        };
+        let id = source.meta.id.clone();
+        let known = db
+            .read(move |conn| crate::db::courses::by_source_id(conn, &id))
+            .await;
+        if !matches!(known, Ok(None)) {
+            continue;
+        }
+        let now = chrono::Utc::now().naive_utc();
+        match publish::publish(db, source, "Published on first start", None, now).await {
+            Ok(outcome) => tracing::info!(folder = %folder.display(), ?outcome, "course published"),
+            Err(CourseError::Invalid(problems)) => {
+                for problem in &problems {
+                    tracing::warn!(folder = %folder.display(), "{}", problem.describe(Lang::En));
+                }
+            }
+            Err(error) => {
+                tracing::error!(folder = %folder.display(), %error, "course not published")
+            }
+        }
+    }
+}
+
 impl Application {
-    pub fn build(settings: Settings) -> Result<Self, StartupError> {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         prepare_data_dir(&settings.data_dir)?;
         let db = open_database(&settings)?;
+        if let Some(dir) = &settings.courses_dir {
+            publish_new_courses(&db, dir).await;
+        }
         let key = secrets::cookie_key(settings.cookie_key.as_ref(), &settings.data_dir)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?;

@@ -86,3 +86,87 @@ diesel::allow_tables_to_appear_in_same_query!(
     one_time_tokens,
     sign_in_throttle,
 );
+
+diesel::table! {
+    courses (id) {
+        id -> BigInt,
+        source_id -> Text,
+        slug -> Text,
+        organisation_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    course_versions (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        number -> Nullable<Integer>,
+        content_hash -> Text,
+        title_km -> Text,
+        title_en -> Text,
+        summary_km -> Text,
+        summary_en -> Text,
+        settings -> Text,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        preview_token_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    chapters (id) {
+        id -> BigInt,
+        version_id -> BigInt,
+        chapter_key -> Text,
+        position -> Integer,
+        content_hash -> Text,
+        minutes -> Integer,
+        title_km -> Text,
+        title_en -> Text,
+        html_km -> Text,
+        html_en -> Text,
+        sections -> Text,
+        video -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> BigInt,
+        version_id -> BigInt,
+        quiz -> Text,
+        chapter_key -> Text,
+        question_key -> Text,
+        position -> Integer,
+        kind -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    media (hash) {
+        hash -> Text,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(courses -> organisations (organisation_id));
+diesel::joinable!(course_versions -> courses (course_id));
+diesel::joinable!(chapters -> course_versions (version_id));
+diesel::joinable!(questions -> course_versions (version_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    courses,
+    course_versions,
+    chapters,
+    questions,
+    media,
+    organisations,
+);

@@ -11,6 +11,7 @@ pub mod forms;
 pub mod health;
 pub mod home;
 pub mod lang;
+pub mod media;
 pub mod middleware;
 pub mod render;
 pub mod workspaces;
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/", get().to(home::show))
         .route("/lang/{code}", get().to(lang::switch))
         .route("/assets/{name}", get().to(assets::serve))
+        .route("/media/{file}", get().to(media::serve))
         .route("/healthz", get().to(health::live))
         .route("/readyz", get().to(health::ready))
         // Accounts

@@ -12,6 +12,8 @@ mod accounts;
 mod admin;
 mod architecture;
 mod cli;
+mod course_check;
+mod course_publish;
 mod language;
 mod migrations;
 mod password_reset;

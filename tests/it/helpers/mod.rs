@@ -101,13 +101,14 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             data_dir: dir.path().join("data"),
             database_url: pg.as_ref().map(|pg| pg.url.clone()),
+            courses_dir: PathBuf::new(),
             ..RawSettings::default()
         };
         configure(&mut raw);
         let settings = Settings::from_raw(raw).expect("valid settings");
         let database = settings.database.clone();
         let data_dir = settings.data_dir.clone();
-        let app = Application::build(settings).expect("the app starts");
+        let app = Application::build(settings).await.expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         let db = tokio::task::spawn_blocking(move || Db::connect(&database, 2))

@@ -1,0 +1,259 @@
+//! Pictures, prepared once at publish time: decoded, turned upright, stripped of every bit of
+//! metadata (EXIF, GPS, camera) by re-encoding the pixels, and made at 320, 640 and 960 px
+//! wide — each as the smaller of JPEG and PNG, and within the page budget (≤ 40 KB at
+//! 640 px). SVG drawings are kept as they are, after a check that they hold no script.
+
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::source::hex;
+
+/// Widths made for phones and small screens; larger originals are never served.
+pub const WIDTHS: [u32; 3] = [320, 640, 960];
+/// Larger pictures are refused: decoding them would take too much memory.
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// BUDGETS.md: one content picture at 640 px is at most 40 KB.
+pub const BUDGET_640: usize = 40 * 1024;
+
+/// One stored file, addressed by the hash of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub hash: String,
+    pub content_type: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: Vec<u8>,
+}
+
+impl MediaFile {
+    fn new(content_type: &'static str, width: u32, height: u32, bytes: Vec<u8>) -> Self {
+        let hash = hex(&Sha256::digest(&bytes))[..32].to_owned();
+        Self {
+            hash,
+            content_type,
+            width,
+            height,
+            bytes,
+        }
+    }
+
+    pub fn extension(&self) -> &'static str {
+        extension_of(self.content_type)
+    }
+
+    pub fn url(&self) -> String {
+        format!("/media/{}.{}", self.hash, self.extension())
+    }
+}
+
+pub fn extension_of(content_type: &str) -> &'static str {
+    match content_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/svg+xml" => "svg",
+        _ => "bin",
+    }
+}
+
+/// A picture as it is placed in a chapter: its variants, smallest first.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Picture {
+    pub width: u32,
+    pub height: u32,
+    /// (url, width) pairs, smallest first.
+    pub variants: Vec<(String, u32)>,
+}
+
+fn is_svg(path: &str) -> bool {
+    path.to_ascii_lowercase().ends_with(".svg")
+}
+
+/// Quick check for the checker: is it a picture we accept? Returns a message key if not.
+pub fn inspect(path: &str, bytes: &[u8]) -> Result<(), &'static str> {
+    if is_svg(path) {
+        return svg_size(bytes).map(drop);
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| "check-image-not-image")?;
+    match reader.format() {
+        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif) => {}
+        _ => return Err("check-image-not-image"),
+    }
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|_| "check-image-not-image")?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err("check-image-too-large");
+    }
+    // Decoding catches truncated or corrupt files that have a valid header.
+    decode(bytes).map(drop)
+}
+
+fn decode(bytes: &[u8]) -> Result<DynamicImage, &'static str> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| "check-image-not-image")?;
+    let mut decoder = reader.into_decoder().map_err(|_| "check-image-not-image")?;
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| "check-image-not-image")?;
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    Ok(image)
+}
+
+/// An SVG's size from its `width`/`height` attributes (or its `viewBox`), after refusing
+/// anything that could run or load: scripts, event attributes, foreign objects, outside links.
+fn svg_size(bytes: &[u8]) -> Result<(u32, u32), &'static str> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "check-image-not-image")?;
+    let lower = text.to_ascii_lowercase();
+    let Some(start) = lower.find("<svg") else {
+        return Err("check-image-not-image");
+    };
+    let forbidden = [
+        "<script",
+        "<foreignobject",
+        "javascript:",
+        "href=\"http",
+        "href='http",
+        "<!entity",
+    ];
+    let has_event = lower.match_indices(" on").any(|(i, _)| {
+        let rest = &lower[i + 3..];
+        let n = rest.chars().take_while(char::is_ascii_alphabetic).count();
+        n > 0 && rest[n..].trim_start().starts_with('=')
+    });
+    if forbidden.iter().any(|f| lower.contains(f)) || has_event {
+        return Err("check-image-svg-unsafe");
+    }
+    let tag_end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
+    let tag = &text[start..tag_end];
+    let attribute = |name: &str| -> Option<f64> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let value: String = tag[at..].chars().take_while(|c| *c != '"').collect();
+        value.trim_end_matches("px").trim().parse().ok()
+    };
+    let from_view_box = || -> Option<(f64, f64)> {
+        let at = tag.find("viewBox=\"")? + 9;
+        let value: String = tag[at..].chars().take_while(|c| *c != '"').collect();
+        let parts: Vec<f64> = value
+            .split([' ', ','])
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        (parts.len() == 4).then(|| (parts[2], parts[3]))
+    };
+    let (width, height) = match (attribute("width"), attribute("height")) {
+        (Some(w), Some(h)) => (w, h),
+        _ => from_view_box().ok_or("check-image-svg-size")?,
+    };
+    if !(1.0..=10_000.0).contains(&width) || !(1.0..=10_000.0).contains(&height) {
+        return Err("check-image-svg-size");
+    }
+    Ok((width.round() as u32, height.round() as u32))
+}
+
+/// Prepares one picture: its variants, and how the chapter places it.
+pub fn process(path: &str, bytes: &[u8]) -> Result<(Picture, Vec<MediaFile>), &'static str> {
+    if is_svg(path) {
+        let (width, height) = svg_size(bytes)?;
+        let file = MediaFile::new("image/svg+xml", width, height, bytes.to_vec());
+        let picture = Picture {
+            width,
+            height,
+            variants: vec![(file.url(), width)],
+        };
+        return Ok((picture, vec![file]));
+    }
+    let image = decode(bytes)?;
+    let (width, height) = (image.width(), image.height());
+    if width == 0 || height == 0 {
+        return Err("check-image-not-image");
+    }
+    let mut files = Vec::new();
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w < width).collect();
+    if widths.len() < WIDTHS.len() {
+        // The original is narrower than the largest width: keep it at its own size.
+        widths.push(width.min(WIDTHS[WIDTHS.len() - 1]));
+    }
+    widths.dedup();
+    for target in widths {
+        let target_height =
+            ((u64::from(height) * u64::from(target)) / u64::from(width)).max(1) as u32;
+        let resized = if target == width {
+            image.clone()
+        } else {
+            image.resize_exact(target, target_height, FilterType::Triangle)
+        };
+        let budget = BUDGET_640 * (target as usize * target as usize) / (640 * 640);
+        files.push(smallest_encoding(&resized, budget.max(8 * 1024))?);
+    }
+    let variants = files.iter().map(|f| (f.url(), f.width)).collect();
+    let largest = files
+        .last()
+        .map_or((width, height), |f| (f.width, f.height));
+    Ok((
+        Picture {
+            width: largest.0,
+            height: largest.1,
+            variants,
+        },
+        files,
+    ))
+}
+
+/// The smaller of PNG and JPEG. Pictures with transparency stay PNG; JPEG quality is lowered
+/// step by step until the file fits the budget for its size.
+fn smallest_encoding(image: &DynamicImage, budget: usize) -> Result<MediaFile, &'static str> {
+    let (width, height) = (image.width(), image.height());
+    let mut png = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .map_err(|_| "check-image-not-image")?;
+    if image.color().has_alpha() && has_transparency(image) {
+        return Ok(MediaFile::new("image/png", width, height, png));
+    }
+    let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
+    let mut jpeg = Vec::new();
+    for quality in [80u8, 70, 60, 50, 40] {
+        jpeg.clear();
+        JpegEncoder::new_with_quality(&mut jpeg, quality)
+            .encode_image(&rgb)
+            .map_err(|_| "check-image-not-image")?;
+        if jpeg.len() <= budget {
+            break;
+        }
+    }
+    Ok(if png.len() <= jpeg.len() {
+        MediaFile::new("image/png", width, height, png)
+    } else {
+        MediaFile::new("image/jpeg", width, height, jpeg)
+    })
+}
+
+fn has_transparency(image: &DynamicImage) -> bool {
+    image.to_rgba8().pixels().any(|p| p.0[3] < 255)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_sizes_and_safety() {
+        let ok = br#"<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200" viewBox="0 0 320 200"><rect/></svg>"#;
+        assert_eq!(svg_size(ok), Ok((320, 200)));
+        let view_box_only =
+            br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 32"></svg>"#;
+        assert_eq!(svg_size(view_box_only), Ok((64, 32)));
+        let script = br#"<svg width="1" height="1"><script>alert(1)</script></svg>"#;
+        assert_eq!(svg_size(script), Err("check-image-svg-unsafe"));
+        let event = br#"<svg width="1" height="1" onload="alert(1)"></svg>"#;
+        assert_eq!(svg_size(event), Err("check-image-svg-unsafe"));
+    }
+}

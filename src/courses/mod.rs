@@ -1,0 +1,181 @@
+//! Courses are folders of files (see `docs/course-format.md`). This module reads them
+//! (`source`), checks them and reports every problem at once (`check`), renders Markdown and
+//! pictures once at publish time (`markdown`, `images`, `prepare`), and publishes a version
+//! in one transaction (`publish`). Serving a chapter later is reading prepared bytes.
+
+pub mod check;
+pub mod format;
+pub mod images;
+pub mod markdown;
+pub mod prepare;
+pub mod publish;
+pub mod source;
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// A text in Khmer and English, both present (the checker made sure).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Bilingual {
+    pub km: String,
+    pub en: String,
+}
+
+impl Bilingual {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Km => &self.km,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// An organisation named by a course: its slug and its names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRef {
+    pub slug: String,
+    pub name: Bilingual,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signatory {
+    pub organisation: String,
+    pub name: Bilingual,
+    pub title: Bilingual,
+    /// The media path of the signature picture, if any.
+    pub signature: Option<String>,
+}
+
+/// What `course.toml` says, checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseMeta {
+    pub id: String,
+    pub slug: String,
+    pub minutes: i64,
+    pub licence: String,
+    pub pass_mark: i64,
+    pub attempts: i64,
+    pub wait_minutes: i64,
+    pub final_from_start: bool,
+    pub questions_per_attempt: Option<usize>,
+    pub title: Bilingual,
+    pub summary: Bilingual,
+    pub publisher: OrgRef,
+    pub cosigner: Option<OrgRef>,
+    pub signatories: Vec<Signatory>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Single,
+    Multiple,
+    TrueFalse,
+}
+
+impl QuestionKind {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "single" => Some(Self::Single),
+            "multiple" => Some(Self::Multiple),
+            "true_false" => Some(Self::TrueFalse),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Single => "single",
+            Self::Multiple => "multiple",
+            Self::TrueFalse => "true_false",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerOption {
+    pub key: String,
+    pub text: Bilingual,
+    pub correct: bool,
+}
+
+/// A checked question. True/false questions carry two generated options, `true` and
+/// `false`, so every kind is answered the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub key: String,
+    pub kind: QuestionKind,
+    pub chapter: String,
+    pub section: String,
+    pub prompt: Bilingual,
+    pub explanation: Bilingual,
+    pub options: Vec<AnswerOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Video {
+    pub url: String,
+    pub size_mb: f64,
+    pub transcript: Bilingual,
+}
+
+/// A chapter as written, checked.
+#[derive(Debug, Clone)]
+pub struct ChapterSource {
+    pub key: String,
+    pub position: i32,
+    pub minutes: i64,
+    pub title: Bilingual,
+    /// The Markdown after the settings, per language.
+    pub markdown: Bilingual,
+    pub video: Option<Video>,
+    pub practice: Vec<Question>,
+    /// A digest of everything learners see of the chapter (both languages and its check).
+    pub content_hash: String,
+}
+
+/// A course folder that passed every check.
+#[derive(Debug, Clone)]
+pub struct CourseSource {
+    pub meta: CourseMeta,
+    pub chapters: Vec<ChapterSource>,
+    pub final_questions: Vec<Question>,
+    pub files: source::SourceFiles,
+    /// A digest of all files: publishing the same content twice is recognised by it.
+    pub content_hash: String,
+}
+
+/// One problem found in a course folder: where, and a message key with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Problem {
+    pub fn new(file: &str, line: Option<usize>, message: &'static str) -> Self {
+        Self {
+            file: file.to_owned(),
+            line,
+            message,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// "chapters/01-x.en.md:12: The picture …" in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        let text = crate::i18n::translate_with(lang, self.message, &self.args);
+        match self.line {
+            Some(line) => format!("{}:{line}: {text}", self.file),
+            None => format!("{}: {text}", self.file),
+        }
+    }
+}

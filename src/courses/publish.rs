@@ -1,0 +1,216 @@
+//! Publishing: a checked, prepared course becomes an immutable new version in one
+//! transaction — everything or nothing. The same content again is not a new version.
+
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use super::prepare::{PreparedVersion, prepare};
+use super::source::{SourceError, SourceFiles};
+use super::{CourseMeta, CourseSource, Problem, check};
+use crate::accounts::UserId;
+use crate::db::courses::{NewChapter, NewQuestion, NewVersion};
+use crate::db::{self, Db, DbConnection, DbError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CourseError {
+    #[error("the course has {} problem(s)", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error("the course files cannot be read: {0}")]
+    Source(#[from] SourceError),
+    #[error("preparing the course failed: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Published {
+        number: i32,
+    },
+    /// The content is the same as the newest version: nothing was written.
+    Unchanged {
+        number: i32,
+    },
+}
+
+/// What a version stores about itself beyond its chapters and questions.
+#[derive(Serialize)]
+struct VersionSettings<'a> {
+    #[serde(flatten)]
+    meta: &'a CourseMeta,
+    signatures: &'a std::collections::HashMap<String, String>,
+}
+
+/// Problems only the database can see: an id moved to another slug, or a slug taken by
+/// another course, or a course that changed publisher.
+pub fn conflicts(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Vec<Problem>, DbError> {
+    let mut problems = Vec::new();
+    if let Some(course) = db::courses::by_source_id(conn, &meta.id)? {
+        if course.slug != meta.slug {
+            problems.push(
+                Problem::new("course.toml", None, "check-slug-changed")
+                    .with("old", course.slug)
+                    .with("new", meta.slug.clone()),
+            );
+        }
+    }
+    if let Some(course) = db::courses::by_slug(conn, &meta.slug)? {
+        if course.source_id != meta.id {
+            problems.push(
+                Problem::new("course.toml", None, "check-id-changed")
+                    .with("old", course.source_id)
+                    .with("new", meta.id.clone()),
+            );
+        }
+    }
+    Ok(problems)
+}
+
+/// Reads, checks and publishes the course folder `dir`.
+pub async fn publish_folder(
+    db: &Db,
+    dir: &Path,
+    note: &str,
+    by: Option<UserId>,
+    now: NaiveDateTime,
+) -> Result<Outcome, CourseError> {
+    let files = SourceFiles::from_dir(dir)?;
+    let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    let source = check::check(&files, folder.as_deref()).map_err(CourseError::Invalid)?;
+    publish(db, source, note, by, now).await
+}
+
+/// Publishes a checked course as the next version.
+pub async fn publish(
+    db: &Db,
+    source: CourseSource,
+    note: &str,
+    by: Option<UserId>,
+    now: NaiveDateTime,
+) -> Result<Outcome, CourseError> {
+    let prepared = tokio::task::spawn_blocking(move || prepare(&source))
+        .await
+        .map_err(|e| CourseError::Internal(e.to_string()))?
+        .map_err(CourseError::Invalid)?;
+    let note = note.trim().chars().take(200).collect::<String>();
+    db.write(move |conn| store(conn, &prepared, &note, by, now))
+        .await
+}
+
+fn store(
+    conn: &mut DbConnection,
+    version: &PreparedVersion,
+    note: &str,
+    by: Option<UserId>,
+    now: NaiveDateTime,
+) -> Result<Outcome, CourseError> {
+    let meta = &version.meta;
+    let problems = conflicts(conn, meta)?;
+    if !problems.is_empty() {
+        return Err(CourseError::Invalid(problems));
+    }
+    let publisher = db::courses::ensure_organisation(
+        conn,
+        &meta.publisher.slug,
+        "ministry",
+        (&meta.publisher.name.km, &meta.publisher.name.en),
+        now,
+    )?;
+    if let Some(cosigner) = &meta.cosigner {
+        db::courses::ensure_organisation(
+            conn,
+            &cosigner.slug,
+            "ngo",
+            (&cosigner.name.km, &cosigner.name.en),
+            now,
+        )?;
+    }
+    let course = match db::courses::by_source_id(conn, &meta.id)? {
+        Some(course) if course.organisation_id != publisher.0 => {
+            return Err(CourseError::Invalid(vec![
+                Problem::new("course.toml", None, "check-publisher-changed")
+                    .with("publisher", meta.publisher.slug.clone()),
+            ]));
+        }
+        Some(course) => course.id,
+        None => db::courses::insert_course(conn, &meta.id, &meta.slug, publisher, now)?,
+    };
+    let latest = db::courses::latest_published(conn, course)?;
+    if let Some((number, hash)) = &latest {
+        if *hash == version.content_hash {
+            return Ok(Outcome::Unchanged { number: *number });
+        }
+    }
+    let number = latest.map_or(1, |(n, _)| n + 1);
+    let settings = serde_json::to_string(&VersionSettings {
+        meta,
+        signatures: &version.signatures,
+    })
+    .map_err(|e| CourseError::Internal(e.to_string()))?;
+    let version_id = db::courses::insert_version(
+        conn,
+        &NewVersion {
+            course,
+            number: Some(number),
+            content_hash: &version.content_hash,
+            title: (&meta.title.km, &meta.title.en),
+            summary: (&meta.summary.km, &meta.summary.en),
+            settings: &settings,
+            note,
+            created_by: by.map(|u| u.0),
+            now,
+            preview_token_hash: None,
+        },
+    )?;
+    for file in &version.media {
+        db::courses::insert_media(conn, file, now)?;
+    }
+    for chapter in &version.chapters {
+        let sections = json(&chapter.sections)?;
+        let video = chapter.video.as_ref().map(json).transpose()?;
+        db::courses::insert_chapter(
+            conn,
+            version_id,
+            &NewChapter {
+                key: &chapter.key,
+                position: chapter.position,
+                content_hash: &chapter.content_hash,
+                minutes: chapter.minutes as i32,
+                title: (&chapter.title.km, &chapter.title.en),
+                html: (&chapter.html.km, &chapter.html.en),
+                sections: &sections,
+                video: video.as_deref(),
+            },
+        )?;
+    }
+    let practice = version
+        .chapters
+        .iter()
+        .flat_map(|c| c.practice.iter().map(|q| ("practice", q)));
+    let all = practice.chain(version.final_questions.iter().map(|q| ("final", q)));
+    for (position, (quiz, question)) in all.enumerate() {
+        let body = json(question)?;
+        db::courses::insert_question(
+            conn,
+            version_id,
+            &NewQuestion {
+                quiz,
+                chapter: &question.chapter,
+                key: &question.key,
+                position: position as i32,
+                kind: question.kind.as_str(),
+                body: &body,
+            },
+        )?;
+    }
+    Ok(Outcome::Published { number })
+}
+
+/// JSON for the columns that hold structured text.
+fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, CourseError> {
+    serde_json::to_string(value).map_err(|e| CourseError::Internal(e.to_string()))
+}

@@ -1,0 +1,278 @@
+//! Courses, their versions, chapters, questions and pictures.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{chapters, course_versions, courses, media, organisations, questions};
+use super::{DbConnection, DbError, on_backend};
+use crate::courses::images::MediaFile;
+use crate::organisations::OrganisationId;
+
+/// A course as stored: its stable id from `course.toml`, its slug and its publisher.
+#[derive(Debug, Clone, Queryable)]
+pub struct CourseRow {
+    pub id: i64,
+    pub source_id: String,
+    pub slug: String,
+    pub organisation_id: i64,
+}
+
+pub fn by_source_id(
+    conn: &mut DbConnection,
+    source_id: &str,
+) -> Result<Option<CourseRow>, DbError> {
+    Ok(courses::table
+        .filter(courses::source_id.eq(source_id))
+        .select((
+            courses::id,
+            courses::source_id,
+            courses::slug,
+            courses::organisation_id,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<CourseRow>, DbError> {
+    Ok(courses::table
+        .filter(courses::slug.eq(slug))
+        .select((
+            courses::id,
+            courses::source_id,
+            courses::slug,
+            courses::organisation_id,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_course(
+    conn: &mut DbConnection,
+    source_id: &str,
+    slug: &str,
+    organisation: OrganisationId,
+    now: NaiveDateTime,
+) -> Result<i64, DbError> {
+    let values = (
+        courses::source_id.eq(source_id),
+        courses::slug.eq(slug),
+        courses::organisation_id.eq(organisation.0),
+        courses::created_at.eq(now),
+    );
+    Ok(on_backend!(conn, |c| diesel::insert_into(courses::table)
+        .values(values)
+        .returning(courses::id)
+        .get_result::<i64>(c))?)
+}
+
+/// The newest published version: (number, content hash).
+pub fn latest_published(
+    conn: &mut DbConnection,
+    course: i64,
+) -> Result<Option<(i32, String)>, DbError> {
+    let row: Option<(Option<i32>, String)> = course_versions::table
+        .filter(course_versions::course_id.eq(course))
+        .filter(course_versions::number.is_not_null())
+        .order(course_versions::number.desc())
+        .select((course_versions::number, course_versions::content_hash))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(number, hash)| Some((number?, hash))))
+}
+
+/// A version to store. `number` is `None` for a draft.
+pub struct NewVersion<'a> {
+    pub course: i64,
+    pub number: Option<i32>,
+    pub content_hash: &'a str,
+    pub title: (&'a str, &'a str),
+    pub summary: (&'a str, &'a str),
+    pub settings: &'a str,
+    pub note: &'a str,
+    pub created_by: Option<i64>,
+    pub now: NaiveDateTime,
+    pub preview_token_hash: Option<&'a str>,
+}
+
+pub fn insert_version(conn: &mut DbConnection, v: &NewVersion<'_>) -> Result<i64, DbError> {
+    let values = (
+        course_versions::course_id.eq(v.course),
+        course_versions::number.eq(v.number),
+        course_versions::content_hash.eq(v.content_hash),
+        course_versions::title_km.eq(v.title.0),
+        course_versions::title_en.eq(v.title.1),
+        course_versions::summary_km.eq(v.summary.0),
+        course_versions::summary_en.eq(v.summary.1),
+        course_versions::settings.eq(v.settings),
+        course_versions::note.eq(v.note),
+        course_versions::created_by.eq(v.created_by),
+        course_versions::created_at.eq(v.now),
+        course_versions::published_at.eq(v.number.map(|_| v.now)),
+        course_versions::preview_token_hash.eq(v.preview_token_hash),
+    );
+    Ok(on_backend!(conn, |c| diesel::insert_into(
+        course_versions::table
+    )
+    .values(values)
+    .returning(course_versions::id)
+    .get_result::<i64>(c))?)
+}
+
+pub struct NewChapter<'a> {
+    pub key: &'a str,
+    pub position: i32,
+    pub content_hash: &'a str,
+    pub minutes: i32,
+    pub title: (&'a str, &'a str),
+    pub html: (&'a str, &'a str),
+    pub sections: &'a str,
+    pub video: Option<&'a str>,
+}
+
+pub fn insert_chapter(
+    conn: &mut DbConnection,
+    version: i64,
+    c: &NewChapter<'_>,
+) -> Result<(), DbError> {
+    diesel::insert_into(chapters::table)
+        .values((
+            chapters::version_id.eq(version),
+            chapters::chapter_key.eq(c.key),
+            chapters::position.eq(c.position),
+            chapters::content_hash.eq(c.content_hash),
+            chapters::minutes.eq(c.minutes),
+            chapters::title_km.eq(c.title.0),
+            chapters::title_en.eq(c.title.1),
+            chapters::html_km.eq(c.html.0),
+            chapters::html_en.eq(c.html.1),
+            chapters::sections.eq(c.sections),
+            chapters::video.eq(c.video),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub struct NewQuestion<'a> {
+    pub quiz: &'a str,
+    pub chapter: &'a str,
+    pub key: &'a str,
+    pub position: i32,
+    pub kind: &'a str,
+    pub body: &'a str,
+}
+
+pub fn insert_question(
+    conn: &mut DbConnection,
+    version: i64,
+    q: &NewQuestion<'_>,
+) -> Result<(), DbError> {
+    diesel::insert_into(questions::table)
+        .values((
+            questions::version_id.eq(version),
+            questions::quiz.eq(q.quiz),
+            questions::chapter_key.eq(q.chapter),
+            questions::question_key.eq(q.key),
+            questions::position.eq(q.position),
+            questions::kind.eq(q.kind),
+            questions::body.eq(q.body),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores a picture unless a file with the same bytes is already there.
+pub fn insert_media(
+    conn: &mut DbConnection,
+    file: &MediaFile,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let exists = media::table
+        .filter(media::hash.eq(&file.hash))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !exists {
+        diesel::insert_into(media::table)
+            .values((
+                media::hash.eq(&file.hash),
+                media::content_type.eq(file.content_type),
+                media::width.eq(file.width as i32),
+                media::height.eq(file.height as i32),
+                media::bytes.eq(&file.bytes),
+                media::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A picture's type and bytes, for serving.
+pub fn media_bytes(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> Result<Option<(String, Vec<u8>)>, DbError> {
+    Ok(media::table
+        .filter(media::hash.eq(hash))
+        .select((media::content_type, media::bytes))
+        .first(conn)
+        .optional()?)
+}
+
+/// Finds an organisation by slug, or creates it (a course names its publisher and co-signer).
+pub fn ensure_organisation(
+    conn: &mut DbConnection,
+    slug: &str,
+    kind: &str,
+    names: (&str, &str),
+    now: NaiveDateTime,
+) -> Result<OrganisationId, DbError> {
+    let found: Option<i64> = organisations::table
+        .filter(organisations::slug.eq(slug))
+        .select(organisations::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(OrganisationId(id));
+    }
+    let values = (
+        organisations::slug.eq(slug),
+        organisations::kind.eq(kind),
+        organisations::name_km.eq(names.0),
+        organisations::name_en.eq(names.1),
+        organisations::created_at.eq(now),
+    );
+    Ok(OrganisationId(on_backend!(conn, |c| diesel::insert_into(
+        organisations::table
+    )
+    .values(values)
+    .returning(organisations::id)
+    .get_result::<i64>(c))?))
+}
+
+/// How many versions and chapters a course has (for tests and reports).
+pub fn count_versions(conn: &mut DbConnection, course: i64) -> Result<i64, DbError> {
+    Ok(course_versions::table
+        .filter(course_versions::course_id.eq(course))
+        .filter(course_versions::number.is_not_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// The chapters of a published version: (key, position, content hash).
+pub fn chapter_keys(
+    conn: &mut DbConnection,
+    course: i64,
+    number: i32,
+) -> Result<Vec<(String, i32, String)>, DbError> {
+    Ok(chapters::table
+        .inner_join(course_versions::table)
+        .filter(course_versions::course_id.eq(course))
+        .filter(course_versions::number.eq(number))
+        .order(chapters::position)
+        .select((
+            chapters::chapter_key,
+            chapters::position,
+            chapters::content_hash,
+        ))
+        .load(conn)?)
+}
