@@ -236,6 +236,7 @@ fn course(settings: Settings, command: CourseCommand) -> Result<(), String> {
                     ));
                     Ok(())
                 }
+                Ok(Outcome::Drafted { .. }) => Ok(()),
                 Err(CourseError::Invalid(problems)) => Err(report(&problems)),
                 Err(other) => Err(other.to_string()),
             }

@@ -98,7 +98,7 @@ admin-new-organisation = New organisation
 admin-create = Create
 
 publish-title = Publishing
-publish-lead = Courses published by this organisation and the organisations below it will be listed here.
+
 coordinate-title = Coordination
 coordinate-people = People
 coordinate-no-people = Nobody has chosen one of these offices yet.
@@ -217,3 +217,28 @@ upload-too-many-files = The archive has too many files (500 at most).
 upload-file-too-large = A file in the archive is larger than 10 MB.
 upload-too-large = The files in the archive are larger than 100 MB in total.
 upload-path-escapes = A path in the archive leaves the course folder; the archive was refused.
+check-publisher-not-yours = You do not publish for "{ $publisher }", the organisation this course names as its publisher.
+
+publish-done = Published as version { $number }. Learners see it now.
+publish-courses = Courses
+publish-course = Course
+publish-version = Version
+publish-date = Published
+publish-note = What changed
+publish-note-hint = One line, for example "Corrected the ramp slope in chapter 5".
+publish-no-courses = This organisation has not published a course yet.
+publish-upload = Publish a course or a new version
+publish-upload-lead = Make a .zip of the course folder (see the course format guide) and upload it. Sala checks it, shows you a preview, and publishes only when you say so.
+publish-file = Course folder as a .zip file
+publish-check = Check and preview
+publish-report = Course check
+publish-problems = Nothing was published. Correct these { $count } problems and upload again:
+publish-draft-ready = The course has no problems. Look at the preview, then publish it.
+publish-preview = Open the preview
+publish-preview-hint = Private preview link, to share with your reviewers:
+publish-now = Publish this version
+publish-unchanged = This is the same as the published version { $number }: there is nothing new to publish.
+publish-back = Back to publishing
+preview-banner = Preview: learners do not see this version yet.
+chapter-contents = In this chapter
+minutes = { $minutes } min

@@ -15,6 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 
+/// The stored digest of a preview token.
+pub fn tokens_digest(token: &str) -> String {
+    crate::accounts::tokens::digest(token)
+}
+
 /// A text in Khmer and English, both present (the checker made sure).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Bilingual {

@@ -10,8 +10,10 @@ use super::prepare::{PreparedVersion, prepare};
 use super::source::{SourceError, SourceFiles};
 use super::{CourseMeta, CourseSource, Problem, check};
 use crate::accounts::UserId;
+use crate::accounts::tokens::{digest, random_token};
 use crate::db::courses::{NewChapter, NewQuestion, NewVersion};
 use crate::db::{self, Db, DbConnection, DbError};
+use crate::organisations::OrganisationId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CourseError {
@@ -34,6 +36,10 @@ pub enum Outcome {
     /// The content is the same as the newest version: nothing was written.
     Unchanged {
         number: i32,
+    },
+    /// Stored as a draft (version id), to preview before publishing.
+    Drafted {
+        version: i64,
     },
 }
 
@@ -97,16 +103,86 @@ pub async fn publish(
         .map_err(|e| CourseError::Internal(e.to_string()))?
         .map_err(CourseError::Invalid)?;
     let note = note.trim().chars().take(200).collect::<String>();
-    db.write(move |conn| store(conn, &prepared, &note, by, now))
+    db.write(move |conn| store(conn, &prepared, &note, by, now, None))
         .await
 }
 
+/// Stores an uploaded course as a draft of a course published by `organisation` (or one
+/// below it), with a private preview link; returns the link's token with the outcome.
+pub async fn create_draft(
+    db: &Db,
+    source: CourseSource,
+    organisation: OrganisationId,
+    note: &str,
+    by: UserId,
+    now: NaiveDateTime,
+) -> Result<(Outcome, String), CourseError> {
+    let prepared = tokio::task::spawn_blocking(move || prepare(&source))
+        .await
+        .map_err(|e| CourseError::Internal(e.to_string()))?
+        .map_err(CourseError::Invalid)?;
+    let note = note.trim().chars().take(200).collect::<String>();
+    let token = random_token();
+    let preview = digest(&token);
+    let outcome = db
+        .write(move |conn| {
+            let slug = &prepared.meta.publisher.slug;
+            let mine = match db::organisations::find_by_slug(conn, slug)? {
+                Some(publisher) => {
+                    db::organisations::lineage(conn, publisher.id)?.contains(&organisation)
+                }
+                None => false,
+            };
+            if !mine {
+                return Err(CourseError::Invalid(vec![
+                    Problem::new("course.toml", None, "check-publisher-not-yours")
+                        .with("publisher", slug.clone()),
+                ]));
+            }
+            store(conn, &prepared, &note, Some(by), now, Some(&preview))
+        })
+        .await?;
+    Ok((outcome, token))
+}
+
+/// Publishes a draft as the next version of its course; `None` when there is no such draft
+/// for this organisation.
+pub async fn publish_draft(
+    db: &Db,
+    version: i64,
+    organisation: OrganisationId,
+    now: NaiveDateTime,
+) -> Result<Option<Outcome>, CourseError> {
+    db.write(move |conn| {
+        let Some(draft) = db::courses::draft(conn, version)? else {
+            return Ok(None);
+        };
+        let lineage = db::organisations::lineage(conn, OrganisationId(draft.organisation_id))?;
+        if !lineage.contains(&organisation) {
+            return Ok(None);
+        }
+        let latest = db::courses::latest_published(conn, draft.course_id)?;
+        if let Some((number, hash)) = &latest {
+            if *hash == draft.content_hash {
+                return Ok(Some(Outcome::Unchanged { number: *number }));
+            }
+        }
+        let number = latest.map_or(1, |(n, _)| n + 1);
+        db::courses::set_published(conn, version, number, now)?;
+        Ok(Some(Outcome::Published { number }))
+    })
+    .await
+}
+
+/// Writes a prepared version: published now, or a draft when `preview` (the digest of its
+/// preview token) is given.
 fn store(
     conn: &mut DbConnection,
     version: &PreparedVersion,
     note: &str,
     by: Option<UserId>,
     now: NaiveDateTime,
+    preview: Option<&str>,
 ) -> Result<Outcome, CourseError> {
     let meta = &version.meta;
     let problems = conflicts(conn, meta)?;
@@ -145,7 +221,10 @@ fn store(
             return Ok(Outcome::Unchanged { number: *number });
         }
     }
-    let number = latest.map_or(1, |(n, _)| n + 1);
+    let number = match preview {
+        Some(_) => None,
+        None => Some(latest.map_or(1, |(n, _)| n + 1)),
+    };
     let settings = serde_json::to_string(&VersionSettings {
         meta,
         signatures: &version.signatures,
@@ -155,7 +234,7 @@ fn store(
         conn,
         &NewVersion {
             course,
-            number: Some(number),
+            number,
             content_hash: &version.content_hash,
             title: (&meta.title.km, &meta.title.en),
             summary: (&meta.summary.km, &meta.summary.en),
@@ -163,7 +242,7 @@ fn store(
             note,
             created_by: by.map(|u| u.0),
             now,
-            preview_token_hash: None,
+            preview_token_hash: preview,
         },
     )?;
     for file in &version.media {
@@ -207,7 +286,12 @@ fn store(
             },
         )?;
     }
-    Ok(Outcome::Published { number })
+    Ok(match number {
+        Some(number) => Outcome::Published { number },
+        None => Outcome::Drafted {
+            version: version_id,
+        },
+    })
 }
 
 /// JSON for the columns that hold structured text.

@@ -276,3 +276,139 @@ pub fn chapter_keys(
         ))
         .load(conn)?)
 }
+
+/// A course with its newest published version, for lists.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct CourseSummary {
+    pub slug: String,
+    pub number: Option<i32>,
+    pub title_km: String,
+    pub title_en: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub note: String,
+}
+
+/// The published versions of the courses of these organisations, newest first.
+pub fn versions_of(
+    conn: &mut DbConnection,
+    organisations: &[OrganisationId],
+) -> Result<Vec<CourseSummary>, DbError> {
+    let ids: Vec<i64> = organisations.iter().map(|o| o.0).collect();
+    Ok(course_versions::table
+        .inner_join(courses::table)
+        .filter(courses::organisation_id.eq_any(ids))
+        .filter(course_versions::number.is_not_null())
+        .order((courses::slug, course_versions::number.desc()))
+        .select((
+            courses::slug,
+            course_versions::number,
+            course_versions::title_km,
+            course_versions::title_en,
+            course_versions::published_at,
+            course_versions::note,
+        ))
+        .load(conn)?)
+}
+
+/// A draft (unpublished version): its id, course, content hash and the course's publisher.
+#[derive(Debug, Clone, Queryable)]
+pub struct DraftRow {
+    pub id: i64,
+    pub course_id: i64,
+    pub content_hash: String,
+    pub organisation_id: i64,
+    pub slug: String,
+}
+
+pub fn draft(conn: &mut DbConnection, version: i64) -> Result<Option<DraftRow>, DbError> {
+    Ok(course_versions::table
+        .inner_join(courses::table)
+        .filter(course_versions::id.eq(version))
+        .filter(course_versions::number.is_null())
+        .select((
+            course_versions::id,
+            course_versions::course_id,
+            course_versions::content_hash,
+            courses::organisation_id,
+            courses::slug,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Makes a draft the published version `number`.
+pub fn set_published(
+    conn: &mut DbConnection,
+    version: i64,
+    number: i32,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(course_versions::table.find(version))
+        .set((
+            course_versions::number.eq(Some(number)),
+            course_versions::published_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A version's heading, found by its preview token digest.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct VersionHead {
+    pub id: i64,
+    pub number: Option<i32>,
+    pub title_km: String,
+    pub title_en: String,
+    pub summary_km: String,
+    pub summary_en: String,
+    pub note: String,
+}
+
+pub fn version_by_preview(
+    conn: &mut DbConnection,
+    digest: &str,
+) -> Result<Option<VersionHead>, DbError> {
+    Ok(course_versions::table
+        .filter(course_versions::preview_token_hash.eq(digest))
+        .select((
+            course_versions::id,
+            course_versions::number,
+            course_versions::title_km,
+            course_versions::title_en,
+            course_versions::summary_km,
+            course_versions::summary_en,
+            course_versions::note,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// A chapter ready to show.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct ChapterView {
+    pub key: String,
+    pub position: i32,
+    pub minutes: i32,
+    pub title_km: String,
+    pub title_en: String,
+    pub html_km: String,
+    pub html_en: String,
+    pub sections: String,
+}
+
+pub fn chapters_of(conn: &mut DbConnection, version: i64) -> Result<Vec<ChapterView>, DbError> {
+    Ok(chapters::table
+        .filter(chapters::version_id.eq(version))
+        .order(chapters::position)
+        .select((
+            chapters::chapter_key,
+            chapters::position,
+            chapters::minutes,
+            chapters::title_km,
+            chapters::title_en,
+            chapters::html_km,
+            chapters::html_en,
+            chapters::sections,
+        ))
+        .load(conn)?)
+}

@@ -336,14 +336,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let sent = serde_urlencoded::from_bytes::<CsrfField>(&body)
                 .map_err(|_| WebError::BadRequest("error-bad-request"))?
                 .csrf;
-            let expected = req
-                .get_session()
-                .get::<String>(SESSION_CSRF)
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let matches: bool = sent.as_bytes().ct_eq(expected.as_bytes()).into();
-            if expected.is_empty() || !matches {
+            if !csrf_matches(&req, &sent) {
                 return Err(WebError::Csrf);
             }
             serde_urlencoded::from_bytes::<T>(&body)
@@ -351,6 +344,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .map_err(|_| WebError::BadRequest("error-bad-request"))
         })
     }
+}
+
+/// Whether `sent` is this session's CSRF token (for forms that are not url-encoded).
+pub fn csrf_matches(req: &HttpRequest, sent: &str) -> bool {
+    let expected = req
+        .get_session()
+        .get::<String>(SESSION_CSRF)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 /// A form with nothing but its CSRF token (sign out, a button).

@@ -13,6 +13,8 @@ pub mod home;
 pub mod lang;
 pub mod media;
 pub mod middleware;
+pub mod preview;
+pub mod publisher;
 pub mod render;
 pub mod workspaces;
 
@@ -57,7 +59,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .post(account::update),
         )
         // Publishers and coordinators, each for their organisation and those below it
-        .route("/publish/{org}", get().to(workspaces::publish))
+        .route("/publish/{org}", get().to(publisher::workspace))
+        .route("/publish/{org}/upload", post().to(publisher::upload))
+        .route(
+            "/publish/{org}/drafts/{version}/publish",
+            post().to(publisher::publish_draft),
+        )
+        .route("/preview/{token}", get().to(preview::course))
+        .route("/preview/{token}/{chapter}", get().to(preview::chapter))
         .route("/coordinate/{org}", get().to(workspaces::coordinate))
         // Admins
         .service(

@@ -1,24 +1,12 @@
-//! The entry pages of publishers and coordinators, each scoped to an organisation and the
+//! The entry page of coordinators, each scoped to an organisation and the
 //! organisations below it. The extractor (`OrgRole`) has already checked the role.
 
 use actix_web::HttpResponse;
 
 use super::error::WebError;
-use super::extract::{Coordinator, OrgRole, Publisher};
+use super::extract::{Coordinator, OrgRole};
 use crate::db;
 use crate::organisations::{as_tree, subtree};
-
-pub async fn publish(scope: OrgRole<Publisher>) -> Result<HttpResponse, WebError> {
-    let OrgRole {
-        ctx, organisation, ..
-    } = scope;
-    let root = organisation.id;
-    let all = ctx.state.db.read(db::organisations::all).await?;
-    let mut page = ctx.page();
-    page.insert("organisation", &organisation);
-    page.insert("tree", &as_tree_under(subtree(&all, root), root));
-    ctx.render("workspaces/publish.html", &page)
-}
 
 pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, WebError> {
     let OrgRole {

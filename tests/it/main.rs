@@ -14,6 +14,7 @@ mod architecture;
 mod cli;
 mod course_check;
 mod course_publish;
+mod course_upload;
 mod language;
 mod migrations;
 mod password_reset;

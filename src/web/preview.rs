@@ -1,0 +1,63 @@
+//! A draft, exactly as learners will read it, behind a private link.
+
+use actix_web::{HttpResponse, web};
+
+use super::error::WebError;
+use super::extract::Ctx;
+use crate::courses::tokens_digest;
+use crate::db;
+
+/// Everything the preview pages need from one version.
+async fn load(
+    ctx: &Ctx,
+    token: String,
+) -> Result<(db::courses::VersionHead, Vec<db::courses::ChapterView>), WebError> {
+    let digest = tokens_digest(&token);
+    ctx.state
+        .db
+        .read(move |conn| {
+            let Some(head) = db::courses::version_by_preview(conn, &digest)? else {
+                return Ok::<_, db::DbError>(None);
+            };
+            let chapters = db::courses::chapters_of(conn, head.id)?;
+            Ok(Some((head, chapters)))
+        })
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+pub async fn course(ctx: Ctx, token: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let token = token.into_inner();
+    let (head, chapters) = load(&ctx, token.clone()).await?;
+    let mut page = ctx.page();
+    page.insert("base", &format!("/preview/{token}"));
+    page.insert("version", &head);
+    page.insert("chapters", &chapters);
+    ctx.render("preview/course.html", &page)
+}
+
+pub async fn chapter(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (token, key) = path.into_inner();
+    let (head, chapters) = load(&ctx, token.clone()).await?;
+    let index = chapters
+        .iter()
+        .position(|c| c.key == key)
+        .ok_or(WebError::NotFound)?;
+    let chapter = &chapters[index];
+    let sections: Vec<crate::courses::prepare::SectionTitles> =
+        serde_json::from_str(&chapter.sections).map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut page = ctx.page();
+    page.insert("base", &format!("/preview/{token}"));
+    page.insert("version", &head);
+    page.insert("chapter", chapter);
+    page.insert("sections", &sections);
+    page.insert(
+        "previous",
+        &index.checked_sub(1).and_then(|i| chapters.get(i)),
+    );
+    page.insert("next", &chapters.get(index + 1));
+    ctx.render("preview/chapter.html", &page)
+}

@@ -1,0 +1,221 @@
+//! Publishers: the workspace of an organisation, uploading a course folder as a zip, the
+//! check report in the publisher's language, a private preview, and publishing the draft.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use super::error::WebError;
+use super::extract::{CsrfForm, NoFields, OrgRole, Publisher, csrf_matches};
+use crate::courses::Problem;
+use crate::courses::check::check;
+use crate::courses::publish::{self, CourseError, Outcome};
+use crate::courses::source::{SourceError, SourceFiles};
+use crate::db;
+use crate::organisations::{as_tree, subtree};
+
+/// The largest zip accepted: far above a real module (a few MB), far below harm.
+const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+pub async fn workspace(
+    scope: OrgRole<Publisher>,
+    query: web::Query<Published>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let root = organisation.id;
+    let (tree, versions) = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let below = subtree(&db::organisations::all(conn)?, root);
+            let ids: Vec<_> = below.iter().map(|o| o.id).collect();
+            Ok::<_, db::DbError>((below, db::courses::versions_of(conn, &ids)?))
+        })
+        .await?;
+    let mut page = ctx.form_page();
+    page.insert("organisation", &organisation);
+    page.insert(
+        "tree",
+        &as_tree(
+            tree.into_iter()
+                .map(|mut o| {
+                    if o.id == root {
+                        o.parent_id = None;
+                    }
+                    o
+                })
+                .collect(),
+        ),
+    );
+    page.insert("versions", &versions);
+    page.insert("published", &query.published);
+    ctx.render("publisher/workspace.html", &page)
+}
+
+#[derive(serde::Deserialize)]
+pub struct Published {
+    published: Option<i32>,
+}
+
+/// What the upload form sent.
+struct Upload {
+    csrf: String,
+    note: String,
+    archive: Vec<u8>,
+}
+
+/// Reads the form, keeping nothing beyond the limit. What is over the limit is read and
+/// dropped (up to a bound), so that the browser receives the explanation rather than a
+/// connection reset half-way through its upload.
+async fn read_upload(mut form: Multipart) -> Result<Upload, &'static str> {
+    const DRAIN_BOUND: usize = 4 * MAX_UPLOAD_BYTES;
+    let mut upload = Upload {
+        csrf: String::new(),
+        note: String::new(),
+        archive: Vec::new(),
+    };
+    let mut too_large = false;
+    let mut seen = 0usize;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| "upload-unreadable")?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let limit = if name == "course" {
+            MAX_UPLOAD_BYTES
+        } else {
+            4096
+        };
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| "upload-unreadable")?;
+            seen += chunk.len();
+            if seen > DRAIN_BOUND {
+                return Err("upload-too-large");
+            }
+            too_large |= data.len() + chunk.len() > limit;
+            if !too_large {
+                data.extend_from_slice(&chunk);
+            }
+        }
+        match name.as_str() {
+            "csrf" => upload.csrf = String::from_utf8_lossy(&data).into_owned(),
+            "note" => upload.note = String::from_utf8_lossy(&data).into_owned(),
+            "course" => upload.archive = data,
+            _ => {}
+        }
+    }
+    if too_large {
+        return Err("upload-too-large");
+    }
+    Ok(upload)
+}
+
+pub async fn upload(
+    scope: OrgRole<Publisher>,
+    req: HttpRequest,
+    form: Multipart,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let refuse = |message: &'static str| vec![Problem::new("", None, message)];
+    let (upload, problems) = match read_upload(form).await {
+        Ok(upload) => (Some(upload), Vec::new()),
+        Err(message) => (None, refuse(message)),
+    };
+    if let Some(upload) = &upload {
+        if !csrf_matches(&req, &upload.csrf) {
+            return Err(WebError::Csrf);
+        }
+    }
+    let mut outcome = None;
+    let mut problems = problems;
+    if let Some(upload) = upload {
+        match SourceFiles::from_zip(&upload.archive) {
+            Err(error) => problems = source_problem(&error),
+            Ok(files) => match check(&files, None) {
+                Err(found) => problems = found,
+                Ok(source) => {
+                    let viewer = ctx.require_viewer()?.user.id;
+                    let result = publish::create_draft(
+                        &ctx.state.db,
+                        source,
+                        organisation.id,
+                        &upload.note,
+                        viewer,
+                        ctx.state.now(),
+                    )
+                    .await;
+                    match result {
+                        Ok(done) => outcome = Some(done),
+                        Err(CourseError::Invalid(found)) => problems = found,
+                        Err(CourseError::Db(e)) => return Err(e.into()),
+                        Err(other) => return Err(WebError::Internal(other.to_string())),
+                    }
+                }
+            },
+        }
+    }
+    let mut page = ctx.form_page();
+    page.insert("organisation", &organisation);
+    let described: Vec<String> = problems
+        .iter()
+        .map(|p| p.describe(ctx.lang).trim_start_matches(": ").to_owned())
+        .collect();
+    page.insert("problems", &described);
+    match outcome {
+        Some((Outcome::Drafted { version }, token)) => {
+            page.insert("draft", &version);
+            page.insert("preview", &format!("/preview/{token}"));
+        }
+        Some((Outcome::Unchanged { number } | Outcome::Published { number }, _)) => {
+            page.insert("unchanged", &number);
+        }
+        None => {}
+    }
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    ctx.render_status(status, "publisher/report.html", &page)
+}
+
+fn source_problem(error: &SourceError) -> Vec<Problem> {
+    let file = match error {
+        SourceError::FileTooLarge(path) | SourceError::PathEscapes(path) => path.clone(),
+        _ => String::new(),
+    };
+    vec![Problem::new(&file, None, error.message())]
+}
+
+pub async fn publish_draft(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, version) = path.into_inner();
+    let outcome = publish::publish_draft(&ctx.state.db, version, organisation.id, ctx.state.now())
+        .await
+        .map_err(|e| match e {
+            CourseError::Db(db) => WebError::from(db),
+            other => WebError::Internal(other.to_string()),
+        })?
+        .ok_or(WebError::NotFound)?;
+    let number = match outcome {
+        Outcome::Published { number } | Outcome::Unchanged { number } => number,
+        Outcome::Drafted { .. } => 0,
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            LOCATION,
+            format!("/publish/{}?published={number}", organisation.slug),
+        ))
+        .finish())
+}
