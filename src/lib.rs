@@ -21,6 +21,7 @@ pub mod courses;
 pub mod db;
 pub mod email;
 pub mod i18n;
+pub mod learning;
 pub mod organisations;
 pub mod secrets;
 pub mod startup;

@@ -137,6 +137,11 @@ impl Application {
             .local_addr()
             .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?
             .port();
+        let mut settings = settings;
+        if settings.base_url.port() == Some(0) {
+            // Bound to "any free port": links in pages and emails name the real one.
+            let _ = settings.base_url.set_port(Some(port));
+        }
         let state = web_data(AppState {
             db,
             templates: templates::load()?,

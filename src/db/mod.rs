@@ -6,6 +6,7 @@
 
 pub mod courses;
 pub mod error;
+pub mod learning;
 pub mod migrations;
 pub mod organisations;
 pub mod provinces;

@@ -78,15 +78,6 @@ diesel::joinable!(users -> provinces (province_id));
 diesel::joinable!(role_grants -> organisations (organisation_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    provinces,
-    organisations,
-    users,
-    role_grants,
-    one_time_tokens,
-    sign_in_throttle,
-);
-
 diesel::table! {
     courses (id) {
         id -> BigInt,
@@ -162,11 +153,42 @@ diesel::joinable!(course_versions -> courses (course_id));
 diesel::joinable!(chapters -> course_versions (version_id));
 diesel::joinable!(questions -> course_versions (version_id));
 
+diesel::table! {
+    chapter_progress (user_id, course_id, chapter_key, content_hash) {
+        user_id -> BigInt,
+        course_id -> BigInt,
+        chapter_key -> Text,
+        content_hash -> Text,
+        opened_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+        passed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    enrolments (user_id, course_id) {
+        user_id -> BigInt,
+        course_id -> BigInt,
+        started_at -> Timestamp,
+        last_chapter_key -> Text,
+        last_activity_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(enrolments -> courses (course_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    provinces,
+    organisations,
+    users,
+    role_grants,
+    one_time_tokens,
+    sign_in_throttle,
     courses,
     course_versions,
     chapters,
     questions,
     media,
-    organisations,
+    chapter_progress,
+    enrolments,
 );

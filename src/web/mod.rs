@@ -11,6 +11,7 @@ pub mod forms;
 pub mod health;
 pub mod home;
 pub mod lang;
+pub mod learner;
 pub mod media;
 pub mod middleware;
 pub mod preview;
@@ -31,6 +32,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/media/{file}", get().to(media::serve))
         .route("/healthz", get().to(health::live))
         .route("/readyz", get().to(health::ready))
+        // Learners (anyone may read; signed in, progress is kept)
+        .route("/courses", get().to(learner::catalogue))
+        .route("/courses/{slug}", get().to(learner::course))
+        .route("/courses/{slug}/print", get().to(learner::print_course))
+        .route("/courses/{slug}/{chapter}", get().to(learner::chapter))
+        .route(
+            "/courses/{slug}/{chapter}/print",
+            get().to(learner::print_chapter),
+        )
+        .route(
+            "/courses/{slug}/{chapter}/read",
+            post().to(learner::mark_read),
+        )
+        .route("/my", get().to(learner::my))
         // Accounts
         .service(
             resource("/register")

@@ -50,14 +50,18 @@ pub async fn chapter(
     let sections: Vec<crate::courses::prepare::SectionTitles> =
         serde_json::from_str(&chapter.sections).map_err(|e| WebError::Internal(e.to_string()))?;
     let mut page = ctx.page();
+    page.insert("preview", &true);
     page.insert("base", &format!("/preview/{token}"));
-    page.insert("version", &head);
+    page.insert(
+        "course",
+        &serde_json::json!({"title": {"km": head.title_km, "en": head.title_en}}),
+    );
     page.insert("chapter", chapter);
     page.insert("sections", &sections);
-    page.insert(
-        "previous",
-        &index.checked_sub(1).and_then(|i| chapters.get(i)),
-    );
-    page.insert("next", &chapters.get(index + 1));
-    ctx.render("preview/chapter.html", &page)
+    let link = |c: &db::courses::ChapterView| serde_json::json!({"key": c.key, "title": {"km": c.title_km, "en": c.title_en}});
+    let previous = index.checked_sub(1).and_then(|i| chapters.get(i));
+    page.insert("previous", &previous.map(link));
+    page.insert("next", &chapters.get(index + 1).map(link));
+    page.insert("total", &chapters.len());
+    ctx.render("learner/chapter.html", &page)
 }

@@ -16,6 +16,7 @@ mod course_check;
 mod course_publish;
 mod course_upload;
 mod language;
+mod learning;
 mod migrations;
 mod password_reset;
 mod security;

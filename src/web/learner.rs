@@ -1,0 +1,302 @@
+//! Learners: the catalogue, a course, a chapter, "I have read it — next", my learning, and
+//! print views. Everything works without an account; signed in, progress is kept.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+use super::error::WebError;
+use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
+use crate::courses::prepare::SectionTitles;
+use crate::db::{self, DbError};
+use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion};
+
+#[derive(serde::Deserialize)]
+pub struct Search {
+    q: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CatalogueEntry {
+    course: CourseVersion,
+    chapters: i64,
+    minutes: i64,
+}
+
+pub async fn catalogue(ctx: Ctx, query: web::Query<Search>) -> Result<HttpResponse, WebError> {
+    let search = query.q.clone().unwrap_or_default();
+    let term = search.clone();
+    let entries = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let courses = db::learning::catalogue(conn, Some(&term))?;
+            let ids: Vec<i64> = courses.iter().map(|c| c.version_id).collect();
+            let counts = db::learning::chapter_counts(conn, &ids)?;
+            Ok::<_, DbError>(
+                courses
+                    .into_iter()
+                    .map(|course| {
+                        let (chapters, minutes) =
+                            counts.get(&course.version_id).copied().unwrap_or_default();
+                        CatalogueEntry {
+                            course,
+                            chapters,
+                            minutes,
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await?;
+    let mut page = ctx.page();
+    page.insert("entries", &entries);
+    page.insert("q", &search);
+    ctx.render("learner/catalogue.html", &page)
+}
+
+/// A chapter in the course list, with this learner's state.
+#[derive(Serialize)]
+struct ChapterLine<'a> {
+    chapter: &'a ChapterSummary,
+    state: ChapterState,
+}
+
+/// The current version, its chapters, and (signed in) the learner's states and last place.
+async fn course_and_states(
+    ctx: &Ctx,
+    slug: String,
+) -> Result<
+    (
+        CourseVersion,
+        Vec<ChapterSummary>,
+        Vec<ChapterState>,
+        Option<String>,
+    ),
+    WebError,
+> {
+    let user = ctx.viewer.as_ref().map(|v| v.user.id);
+    ctx.state
+        .db
+        .read(move |conn| {
+            let Some(version) = db::learning::current_version(conn, &slug)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let chapters = db::learning::chapter_list(conn, version.version_id)?;
+            let (states, last) = match user {
+                Some(user) => {
+                    let progress = db::learning::progress(conn, user, version.course_id)?;
+                    let last = db::learning::last_chapter(conn, user, version.course_id)?;
+                    (learning::states(&chapters, &progress), last)
+                }
+                None => (vec![ChapterState::NotStarted; chapters.len()], None),
+            };
+            Ok(Some((version, chapters, states, last)))
+        })
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+pub async fn course(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let (version, chapters, states, last) = course_and_states(&ctx, slug.into_inner()).await?;
+    let lines: Vec<ChapterLine<'_>> = chapters
+        .iter()
+        .zip(states.iter())
+        .map(|(chapter, state)| ChapterLine {
+            chapter,
+            state: *state,
+        })
+        .collect();
+    let next = learning::continue_at(&chapters, &states, last.as_deref());
+    let mut page = ctx.page();
+    page.insert("course", &version);
+    page.insert("chapters", &lines);
+    page.insert("continue_at", &next.map(|c| &c.key));
+    page.insert("started", &last.is_some());
+    page.insert("percent", &learning::percent_done(&states));
+    page.insert(
+        "url",
+        &ctx.state
+            .settings
+            .absolute_url(&format!("/courses/{}", version.slug)),
+    );
+    ctx.render("learner/course.html", &page)
+}
+
+pub async fn chapter(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, key) = path.into_inner();
+    let user = ctx.viewer.as_ref().map(|v| v.user.id);
+    let now = ctx.state.now();
+    let wanted = key.clone();
+    let found = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let Some(version) = db::learning::current_version(conn, &slug)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let Some(chapter) = db::learning::chapter(conn, version.version_id, &wanted)? else {
+                return Ok(None);
+            };
+            let chapters = db::learning::chapter_list(conn, version.version_id)?;
+            Ok(Some((version, chapter, chapters)))
+        })
+        .await?;
+    let (version, chapter, chapters) = found.ok_or(WebError::NotFound)?;
+    let index = chapters
+        .iter()
+        .position(|c| c.key == key)
+        .unwrap_or_default();
+    if let (Some(user), Some(summary)) = (user, chapters.get(index)) {
+        let (course, hash) = (version.course_id, summary.content_hash.clone());
+        ctx.state
+            .db
+            .write(move |conn| db::learning::record_opened(conn, user, course, &key, &hash, now))
+            .await?;
+    }
+    let sections: Vec<SectionTitles> =
+        serde_json::from_str(&chapter.sections).map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut page = ctx.page();
+    page.insert("base", &format!("/courses/{}", version.slug));
+    page.insert("course", &version);
+    page.insert("chapter", &chapter);
+    page.insert("sections", &sections);
+    page.insert(
+        "previous",
+        &index.checked_sub(1).and_then(|i| chapters.get(i)),
+    );
+    page.insert("next", &chapters.get(index + 1));
+    page.insert("total", &chapters.len());
+    ctx.render("learner/chapter.html", &page)
+}
+
+/// "I have read this chapter": recorded once, then on to the next chapter.
+pub async fn mark_read(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let (slug, key) = path.into_inner();
+    let user = viewer.user.id;
+    let now = ctx.state.now();
+    let next = ctx
+        .state
+        .db
+        .write(move |conn| {
+            let Some(version) = db::learning::current_version(conn, &slug)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let chapters = db::learning::chapter_list(conn, version.version_id)?;
+            let Some(index) = chapters.iter().position(|c| c.key == key) else {
+                return Ok(None);
+            };
+            let chapter = &chapters[index];
+            db::learning::record_read(
+                conn,
+                user,
+                version.course_id,
+                &chapter.key,
+                &chapter.content_hash,
+                now,
+            )?;
+            Ok(Some(match chapters.get(index + 1) {
+                Some(next) => format!("/courses/{}/{}", version.slug, next.key),
+                None => format!("/courses/{}#final", version.slug),
+            }))
+        })
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, next))
+        .finish())
+}
+
+#[derive(Serialize)]
+struct MyCourse {
+    course: CourseVersion,
+    percent: i64,
+    continue_at: Option<String>,
+    last_activity: chrono::NaiveDateTime,
+}
+
+pub async fn my(signed_in: SignedIn) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let user = viewer.user.id;
+    let courses = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let mut out = Vec::new();
+            for (course_id, slug, last, last_activity) in db::learning::enrolments(conn, user)? {
+                let Some(version) = db::learning::current_version(conn, &slug)? else {
+                    continue;
+                };
+                let chapters = db::learning::chapter_list(conn, version.version_id)?;
+                let progress = db::learning::progress(conn, user, course_id)?;
+                let states = learning::states(&chapters, &progress);
+                out.push(MyCourse {
+                    percent: learning::percent_done(&states),
+                    continue_at: learning::continue_at(&chapters, &states, Some(&last))
+                        .map(|c| c.key.clone()),
+                    course: version,
+                    last_activity,
+                });
+            }
+            Ok::<_, DbError>(out)
+        })
+        .await?;
+    let mut page = ctx.page();
+    page.insert("courses", &courses);
+    ctx.render("learner/my.html", &page)
+}
+
+pub async fn print_course(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, WebError> {
+    print(ctx, slug.into_inner(), None).await
+}
+
+pub async fn print_chapter(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, key) = path.into_inner();
+    print(ctx, slug, Some(key)).await
+}
+
+/// The course (or one chapter) as one document for paper. Every printed page names the
+/// course, its version, the publication date and the address, so an old printout shows
+/// that it is old.
+async fn print(ctx: Ctx, slug: String, only: Option<String>) -> Result<HttpResponse, WebError> {
+    let found = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let Some(version) = db::learning::current_version(conn, &slug)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let mut chapters = db::courses::chapters_of(conn, version.version_id)?;
+            if let Some(key) = &only {
+                chapters.retain(|c| &c.key == key);
+                if chapters.is_empty() {
+                    return Ok(None);
+                }
+            }
+            Ok(Some((version, chapters)))
+        })
+        .await?;
+    let (version, chapters) = found.ok_or(WebError::NotFound)?;
+    let mut page = ctx.page();
+    let path = match chapters.as_slice() {
+        [one] if chapters.len() == 1 && ctx.here.contains(&format!("/{}/print", one.key)) => {
+            format!("/courses/{}/{}", version.slug, one.key)
+        }
+        _ => format!("/courses/{}", version.slug),
+    };
+    page.insert("url", &ctx.state.settings.absolute_url(&path));
+    page.insert("course", &version);
+    page.insert("chapters", &chapters);
+    ctx.render("learner/print.html", &page)
+}

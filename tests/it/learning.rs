@@ -1,0 +1,230 @@
+//! A learner's way through a course: catalogue, reading without an account, progress that
+//! is recorded once, "continue", my learning, carry-over across versions, print.
+
+use std::path::{Path, PathBuf};
+
+use diesel::RunQueryDsl;
+use reqwest::StatusCode;
+use sala::db::DbError;
+
+use crate::helpers::{Backend, PASSWORD, TestApp, location, now, texts};
+use crate::{both_backends, spawn};
+
+both_backends!(
+    anyone_finds_and_reads_a_course_without_an_account,
+    progress_is_recorded_once_and_continue_returns_there,
+    progress_carries_over_to_a_corrected_version,
+    a_course_and_a_chapter_print_with_their_version,
+    unknown_courses_and_chapters_are_not_found,
+);
+
+fn href(html: &str, css: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(css).unwrap();
+    doc.select(&selector)
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses")
+}
+
+async fn rows(app: &TestApp, table: &'static str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    app.db
+        .read(move |conn| {
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .get_result::<Count>(conn)
+                .map(|c| c.n)
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap()
+}
+
+async fn anyone_finds_and_reads_a_course_without_an_account(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    let (status, html) = app.get_html("/courses").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts(&html, ".cards h2"), ["វគ្គសាកល្បង"]);
+    // Khmer has no spaces between words: a part of a word finds the course.
+    let (_, html) = app.get_html("/courses?q=សាកល").await;
+    assert_eq!(texts(&html, ".cards h2").len(), 1);
+    let (_, html) = app.get_html("/courses?q=nothing-like-this").await;
+    assert!(texts(&html, ".cards h2").is_empty());
+
+    let (status, html) = app.get_html("/courses/minimal").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"href="/courses/minimal/water""#));
+    let (status, html) = app.get_html("/courses/minimal/water").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<h2 id="water-point">"#));
+    assert_eq!(href(&html, "a[rel=next]"), "/courses/minimal/latrines");
+    assert!(
+        href(&html, ".notice a").starts_with("/sign-in?next=/courses/minimal/water"),
+        "an invitation to sign in"
+    );
+    assert_eq!(rows(&app, "chapter_progress").await, 0);
+    // Reading sets no cookie: nothing to keep for an anonymous reader.
+    let reader = app.new_browser();
+    let response = reader.get("/courses/minimal/water").await;
+    assert!(response.headers().get("set-cookie").is_none());
+}
+
+async fn progress_is_recorded_once_and_continue_returns_there(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.register("learner@example.org", "Learner").await;
+    let (_, html) = app.get_html("/courses/minimal").await;
+    assert!(
+        texts(&html, ".chapters small")[0].contains("មិនទាន់"),
+        "not started yet"
+    );
+
+    app.get("/courses/minimal/water").await;
+    let response = app
+        .submit("/courses/minimal/water", "/courses/minimal/water/read", &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/courses/minimal/latrines",
+        "on to the next chapter"
+    );
+    // A retried or doubled request counts once.
+    app.submit("/courses/minimal/water", "/courses/minimal/water/read", &[])
+        .await;
+    assert_eq!(rows(&app, "chapter_progress").await, 1);
+    app.get("/courses/minimal/latrines").await;
+    assert_eq!(rows(&app, "chapter_progress").await, 2);
+
+    // Leave; come back on another device: "continue" goes to where the learner was.
+    let phone = app.new_browser();
+    phone.sign_in("learner@example.org", PASSWORD).await;
+    let (_, html) = phone.get_html("/courses/minimal").await;
+    assert!(
+        html.contains(r#"<a class="button" href="/courses/minimal/latrines">"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="50""#));
+    let (_, html) = phone.get_html("/my").await;
+    assert_eq!(texts(&html, ".cards h2"), ["វគ្គសាកល្បង"]);
+    assert!(html.contains(r#"href="/courses/minimal/latrines""#));
+
+    let response = phone
+        .submit(
+            "/courses/minimal/latrines",
+            "/courses/minimal/latrines/read",
+            &[],
+        )
+        .await;
+    assert_eq!(location(&response), "/courses/minimal#final");
+    let (_, html) = phone.get_html("/courses/minimal").await;
+    assert!(html.contains(r#"value="100""#));
+    // Marking as read needs an account.
+    let stranger = app.new_browser();
+    let response = stranger.post_raw("/courses/minimal/water/read", &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(location(&response).starts_with("/sign-in"));
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+async fn progress_carries_over_to_a_corrected_version(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.register("learner@example.org", "Learner").await;
+    for chapter in ["water", "latrines"] {
+        let page = format!("/courses/minimal/{chapter}");
+        app.submit(&page, &format!("{page}/read"), &[]).await;
+    }
+    // The publisher corrects chapter 2 only.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("minimal");
+    for folder in ["", "chapters", "quizzes", "media"] {
+        std::fs::create_dir_all(copy.join(folder)).unwrap();
+        for entry in std::fs::read_dir(fixtures().join("minimal").join(folder))
+            .unwrap()
+            .filter_map(Result::ok)
+        {
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), copy.join(folder).join(entry.file_name())).unwrap();
+            }
+        }
+    }
+    edit(
+        &copy.join("chapters/02-latrines.km.md"),
+        "ជម្រាលតិចៗ",
+        "ជម្រាលតិចៗ និងរឹងមាំ",
+    );
+    let outcome = sala::courses::publish::publish_folder(&app.db, &copy, "Chapter 2", None, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        sala::courses::publish::Outcome::Published { number: 2 }
+    );
+
+    let (_, html) = app.get_html("/courses/minimal").await;
+    let states = texts(&html, ".chapters small");
+    assert!(states[0].contains("បានអាន"), "chapter 1 kept: {states:?}");
+    assert!(
+        states[1].contains("បានកែប្រែ"),
+        "chapter 2 updated: {states:?}"
+    );
+    assert!(html.contains(r#"value="50""#));
+    assert!(html.contains(r#"href="/courses/minimal/latrines""#));
+}
+
+async fn a_course_and_a_chapter_print_with_their_version(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.get("/lang/en?next=/").await;
+    let (status, html) = app.get_html("/courses/minimal/print").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts(&html, ".print-chapter").len(), 2);
+    let meta = texts(&html, ".print-meta").join(" ");
+    assert!(
+        meta.contains("A test course") && meta.contains("Version 1"),
+        "{meta}"
+    );
+    assert!(
+        meta.contains(&format!("{}/courses/minimal", app.address)),
+        "{meta}"
+    );
+    let (status, html) = app.get_html("/courses/minimal/latrines/print").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts(&html, ".print-chapter").len(), 1);
+    assert!(
+        texts(&html, ".print-meta")
+            .join(" ")
+            .contains("/courses/minimal/latrines")
+    );
+}
+
+async fn unknown_courses_and_chapters_are_not_found(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    for path in [
+        "/courses/nope",
+        "/courses/minimal/nope",
+        "/courses/nope/print",
+        "/courses/minimal/nope/print",
+    ] {
+        let (status, html) = app.get_html(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains("<h1>"));
+    }
+    app.register("learner@example.org", "Learner").await;
+    let response = app
+        .submit("/courses/minimal", "/courses/minimal/nope/read", &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(rows(&app, "chapter_progress").await, 0);
+}
