@@ -13,11 +13,37 @@ use crate::state::AppState;
 #[folder = "assets/"]
 struct Files;
 
-/// One file, with the hashed name it is served under.
+/// One file, with the hashed name it is served under (folders flattened: `fonts/a.woff2`
+/// is served as `a.<hash>.woff2`).
 struct Asset {
+    name: String,
     hashed_name: String,
     content_type: &'static str,
     bytes: Vec<u8>,
+}
+
+impl Asset {
+    fn new(name: &str, bytes: Vec<u8>) -> Self {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(&bytes);
+        let short: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+        let file = name.rsplit('/').next().unwrap_or(name);
+        let (stem, ext) = file.rsplit_once('.').unwrap_or((file, "bin"));
+        let content_type = match ext {
+            "css" => "text/css; charset=utf-8",
+            "js" => "text/javascript; charset=utf-8",
+            "woff2" => "font/woff2",
+            "svg" => "image/svg+xml",
+            "png" => "image/png",
+            _ => "application/octet-stream",
+        };
+        Self {
+            name: name.to_owned(),
+            hashed_name: format!("{stem}.{short}.{ext}"),
+            content_type,
+            bytes,
+        }
+    }
 }
 
 pub struct Assets {
@@ -25,28 +51,33 @@ pub struct Assets {
 }
 
 impl Assets {
+    /// Loads every asset. The stylesheet's `url(fonts/…)` references are rewritten to the
+    /// fonts' hashed names first, so a new font also gives the stylesheet a new name.
     pub fn load() -> Self {
-        let files = Files::iter()
+        let mut files: Vec<Asset> = Files::iter()
+            .filter(|name| {
+                !name.ends_with(".css") && !name.ends_with(".sh") && !name.contains("LICENSE")
+            })
             .filter_map(|name| {
                 let file = Files::get(&name)?;
-                let hash = file.metadata.sha256_hash();
-                let short: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
-                let (stem, ext) = name.rsplit_once('.')?;
-                let content_type = match ext {
-                    "css" => "text/css; charset=utf-8",
-                    "js" => "text/javascript; charset=utf-8",
-                    "woff2" => "font/woff2",
-                    "svg" => "image/svg+xml",
-                    "png" => "image/png",
-                    _ => "application/octet-stream",
-                };
-                Some(Asset {
-                    hashed_name: format!("{stem}.{short}.{ext}"),
-                    content_type,
-                    bytes: file.data.into_owned(),
-                })
+                Some(Asset::new(&name, file.data.into_owned()))
             })
             .collect();
+        let stylesheets: Vec<Asset> = Files::iter()
+            .filter(|name| name.ends_with(".css"))
+            .filter_map(|name| {
+                let file = Files::get(&name)?;
+                let mut text = String::from_utf8(file.data.into_owned()).ok()?;
+                for asset in &files {
+                    text = text.replace(
+                        &format!("url({})", asset.name),
+                        &format!("url(/assets/{})", asset.hashed_name),
+                    );
+                }
+                Some(Asset::new(&name, text.into_bytes()))
+            })
+            .collect();
+        files.extend(stylesheets);
         Self { files }
     }
 

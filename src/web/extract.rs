@@ -49,6 +49,8 @@ pub struct Ctx {
     /// The path and query of this request, to come back to after switching language.
     pub here: String,
     pub address: Option<IpAddr>,
+    /// The browser's `If-None-Match`, to answer 304 when the page did not change.
+    pub if_none_match: Option<String>,
 }
 
 /// The visitor's language without a database look-up: the `lang` cookie, else the
@@ -119,6 +121,11 @@ impl Ctx {
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
         let address = client_address(&req, state.settings.trust_proxy);
+        let if_none_match = req
+            .headers()
+            .get(actix_web::http::header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Ok(Self {
             state,
             lang,
@@ -126,6 +133,7 @@ impl Ctx {
             session,
             here,
             address,
+            if_none_match,
         })
     }
 

@@ -2,7 +2,7 @@
 //! the signed-in person, the CSRF token, the stylesheet's URL).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
@@ -109,7 +109,28 @@ impl Ctx {
             .templates
             .render(template, page)
             .map_err(TemplateError::from)?;
-        Ok(html_response(status, html))
+        if status != StatusCode::OK {
+            return Ok(html_response(status, html));
+        }
+        // A revisited page that did not change costs a few header bytes, not the page.
+        let etag = page_etag(&html, self.lang);
+        if self
+            .if_none_match
+            .as_deref()
+            .is_some_and(|sent| sent.split(',').any(|tag| tag.trim() == etag))
+        {
+            return Ok(HttpResponse::NotModified()
+                .insert_header((ETAG, etag))
+                .insert_header((CACHE_CONTROL, "private, no-cache"))
+                .finish());
+        }
+        let mut response = html_response(status, html);
+        response.headers_mut().insert(
+            ETAG,
+            actix_web::http::header::HeaderValue::from_str(&etag)
+                .map_err(|e| WebError::Internal(e.to_string()))?,
+        );
+        Ok(response)
     }
 
     /// Re-shows a form with its mistakes (422), keeping what was typed.
@@ -124,6 +145,18 @@ impl Ctx {
         page.insert("errors", &by_field);
         self.render_status(StatusCode::UNPROCESSABLE_ENTITY, template, &page)
     }
+}
+
+/// A weak validator for a rendered page: a digest of its bytes (and language, which
+/// changes `Content-Language`-like details the body alone may not show).
+fn page_etag(html: &str, lang: Lang) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(lang.code())
+        .chain_update(html.as_bytes())
+        .finalize();
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("W/\"{hex}\"")
 }
 
 fn html_response(status: StatusCode, html: String) -> HttpResponse {

@@ -18,5 +18,6 @@ mod course_upload;
 mod language;
 mod learning;
 mod migrations;
+mod pages;
 mod password_reset;
 mod security;

@@ -1,0 +1,79 @@
+//! What slow links need from every page: revalidation instead of a second download, long
+//! caching of assets, and a small Khmer font only for devices without one.
+
+use reqwest::StatusCode;
+
+use crate::helpers::Backend;
+use crate::{both_backends, spawn};
+
+both_backends!(
+    pages_revalidate_with_an_etag,
+    the_khmer_font_is_a_small_cached_subset
+);
+
+async fn pages_revalidate_with_an_etag(backend: Backend) {
+    let app = spawn!(backend);
+    let first = app.get("/sign-in").await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with("W/\""));
+    let again = app
+        .client
+        .get(app.url("/sign-in"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.bytes().await.unwrap().is_empty());
+    // Another language is another page.
+    app.get("/lang/en?next=/").await;
+    let other = app
+        .client
+        .get(app.url("/sign-in"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+}
+
+async fn the_khmer_font_is_a_small_cached_subset(backend: Backend) {
+    let app = spawn!(backend);
+    let (_, html) = app.get_html("/").await;
+    let css_url = html
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&#x2F;", "/");
+    let css = app.get(&css_url).await;
+    assert!(
+        css.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let css = css.text().await.unwrap();
+    assert!(css.contains("font-display:swap") && css.contains("unicode-range:U+1780-17FF"));
+    assert!(
+        css.contains("local(\"Noto Sans Khmer\")"),
+        "the device's font first"
+    );
+    let font_url = css
+        .split("url(/assets/sala-khmer.")
+        .nth(1)
+        .map(|rest| format!("/assets/sala-khmer.{}", rest.split(')').next().unwrap()))
+        .expect("the stylesheet names the hashed font");
+    let font = app.get(&font_url).await;
+    assert_eq!(font.status(), StatusCode::OK);
+    assert_eq!(font.headers()["content-type"], "font/woff2");
+    assert!(
+        font.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let bytes = font.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"wOF2"));
+    assert!(bytes.len() <= 45 * 1024, "{} bytes", bytes.len());
+}
