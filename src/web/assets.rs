@@ -87,12 +87,40 @@ impl Assets {
             .unwrap_or_else(|| "/assets/missing.css".to_owned())
     }
 
+    /// The URL of the optional offline script.
+    pub fn offline_script_url(&self) -> String {
+        self.url_of("offline.").unwrap_or_default()
+    }
+
+    /// The URLs a course needs besides its pages: the stylesheet and the Khmer font.
+    pub fn offline_urls(&self) -> Vec<String> {
+        ["sala.", "sala-khmer."]
+            .iter()
+            .filter_map(|p| self.url_of(p))
+            .collect()
+    }
+
     fn url_of(&self, prefix: &str) -> Option<String> {
         self.files
             .iter()
             .find(|f| f.hashed_name.starts_with(prefix))
             .map(|f| format!("/assets/{}", f.hashed_name))
     }
+}
+
+/// The service worker, at a fixed address (a worker's scope is the folder it is served
+/// from) and always revalidated, so a new version reaches every browser.
+pub async fn service_worker(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let asset = state
+        .assets
+        .files
+        .iter()
+        .find(|f| f.name == "sw.js")
+        .ok_or(WebError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, asset.content_type))
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .body(asset.bytes.clone()))
 }
 
 pub async fn serve(

@@ -125,10 +125,13 @@ pub async fn course(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, W
 
 pub async fn chapter(
     ctx: Ctx,
+    req: actix_web::HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
     let (slug, key) = path.into_inner();
-    let user = ctx.viewer.as_ref().map(|v| v.user.id);
+    // Saving a course for offline reading fetches every chapter: that is not opening them.
+    let saving = req.query_string().split('&').any(|pair| pair == "saving=1");
+    let user = ctx.viewer.as_ref().map(|v| v.user.id).filter(|_| !saving);
     let now = ctx.state.now();
     let wanted = key.clone();
     let found = ctx
@@ -299,4 +302,41 @@ async fn print(ctx: Ctx, slug: String, only: Option<String>) -> Result<HttpRespo
     page.insert("course", &version);
     page.insert("chapters", &chapters);
     ctx.render("learner/print.html", &page)
+}
+
+/// What to save for reading a course offline: its pages, the pictures they show, the
+/// stylesheet and the font.
+pub async fn offline_manifest(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let found = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let Some(version) = db::learning::current_version(conn, &slug)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let chapters = db::courses::chapters_of(conn, version.version_id)?;
+            Ok(Some((version, chapters)))
+        })
+        .await?;
+    let (version, chapters) = found.ok_or(WebError::NotFound)?;
+    let base = format!("/courses/{}", version.slug);
+    let mut urls = vec![base.clone()];
+    let mut media = std::collections::BTreeSet::new();
+    for chapter in &chapters {
+        urls.push(format!("{base}/{}", chapter.key));
+        for html in [&chapter.html_km, &chapter.html_en] {
+            for (start, _) in html.match_indices("/media/") {
+                let url: String = html[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.'))
+                    .collect();
+                media.insert(url);
+            }
+        }
+    }
+    urls.extend(media);
+    urls.extend(ctx.state.assets.offline_urls());
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-cache"))
+        .json(serde_json::json!({ "urls": urls })))
 }

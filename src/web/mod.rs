@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/", get().to(home::show))
         .route("/lang/{code}", get().to(lang::switch))
         .route("/assets/{name}", get().to(assets::serve))
+        .route("/sw.js", get().to(assets::service_worker))
         .route("/media/{file}", get().to(media::serve))
         .route("/healthz", get().to(health::live))
         .route("/readyz", get().to(health::ready))
@@ -36,6 +37,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/courses", get().to(learner::catalogue))
         .route("/courses/{slug}", get().to(learner::course))
         .route("/courses/{slug}/print", get().to(learner::print_course))
+        .route(
+            "/courses/{slug}/offline.json",
+            get().to(learner::offline_manifest),
+        )
         .route("/courses/{slug}/{chapter}", get().to(learner::chapter))
         .route(
             "/courses/{slug}/{chapter}/print",

@@ -48,6 +48,7 @@ fn base_context(state: &AppState, lang: Lang, here: &str) -> tera::Context {
     page.insert("lang_links", &switch);
     page.insert("errors", &std::collections::HashMap::<&str, &str>::new());
     page.insert("css", &state.assets.stylesheet_url());
+    page.insert("offline_js", &state.assets.offline_script_url());
     page.insert("registration_open", &state.settings.registration);
     page
 }
@@ -65,6 +66,20 @@ impl Ctx {
     /// sign-out button is a form); anonymous readers get no cookie from a page without forms.
     pub fn page(&self) -> tera::Context {
         let mut page = base_context(&self.state, self.lang, &self.here);
+        let offline: std::collections::HashMap<&str, String> = [
+            ("save", "offline-save"),
+            ("saving", "offline-saving"),
+            ("saved", "offline-saved"),
+            ("waiting", "offline-waiting"),
+            ("failed", "offline-failed"),
+        ]
+        .into_iter()
+        .map(|(k, key)| (k, i18n::translate(self.lang, key)))
+        .collect();
+        page.insert(
+            "offline_text",
+            &serde_json::to_string(&offline).unwrap_or_default(),
+        );
         if let Some(viewer) = &self.viewer {
             page.insert("csrf", &self.csrf_token());
             let user = &viewer.user;

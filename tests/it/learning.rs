@@ -228,3 +228,74 @@ async fn unknown_courses_and_chapters_are_not_found(backend: Backend) {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(rows(&app, "chapter_progress").await, 0);
 }
+
+both_backends!(a_course_can_be_saved_for_offline_reading);
+
+async fn a_course_can_be_saved_for_offline_reading(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.register("learner@example.org", "Learner").await;
+    let (_, html) = app.get_html("/courses/minimal").await;
+    assert!(html.contains(r#"id="offline" data-course="minimal""#));
+    let script = html
+        .split("<script src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&#x2F;", "/");
+    let script = app.get(&script).await.bytes().await.unwrap();
+    let worker = app.get("/sw.js").await;
+    assert_eq!(worker.headers()["cache-control"], "no-cache");
+    let worker = worker.bytes().await.unwrap();
+    assert!(
+        script.len() + worker.len() <= 10 * 1024,
+        "JavaScript budget: {}",
+        script.len() + worker.len()
+    );
+
+    let list: serde_json::Value = app
+        .get("/courses/minimal/offline.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let urls: Vec<&str> = list["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u.as_str())
+        .collect();
+    for expected in [
+        "/courses/minimal",
+        "/courses/minimal/water",
+        "/courses/minimal/latrines",
+    ] {
+        assert!(urls.contains(&expected), "{urls:?}");
+    }
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with("/media/") && u.ends_with(".svg")),
+        "{urls:?}"
+    );
+    assert!(
+        urls.iter().any(|u| u.starts_with("/assets/sala.")),
+        "{urls:?}"
+    );
+    // Saving fetches every chapter, which is not opening them.
+    for url in urls.iter().filter(|u| u.starts_with("/courses/")) {
+        assert_eq!(
+            app.get(&format!("{url}?saving=1")).await.status(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(rows(&app, "chapter_progress").await, 0);
+    // A "read" sent twice from the offline queue (same op id) is recorded once.
+    for _ in 0..2 {
+        app.submit(
+            "/courses/minimal",
+            "/courses/minimal/water/read",
+            &[("op", "k3j-1"), ("next", "/courses/minimal/latrines")],
+        )
+        .await;
+    }
+    assert_eq!(rows(&app, "chapter_progress").await, 1);
+}
