@@ -11,6 +11,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod architecture;
+mod browser;
 mod cli;
 mod course_check;
 mod course_publish;
