@@ -8,7 +8,9 @@
   var slug = box.getAttribute('data-course');
   var text = JSON.parse(box.getAttribute('data-text'));
   var cacheName = 'sala-course-' + slug;
-  navigator.serviceWorker.register('/sw.js');
+  /* The worker is installed only when someone saves a course: other readers on a slow
+     link never download it. */
+  function install() { return navigator.serviceWorker.register('/sw.js'); }
 
   var button = document.createElement('button');
   button.type = 'button';
@@ -43,7 +45,8 @@
 
   button.onclick = function () {
     say(text.saving);
-    fetch('/courses/' + slug + '/offline.json', { credentials: 'same-origin' })
+    install().then(function () { return navigator.serviceWorker.ready; }).then(function () {
+      return fetch('/courses/' + slug + '/offline.json', { credentials: 'same-origin' })
       .then(function (response) { return response.json(); })
       .then(function (list) {
         /* Marked (?saving), so that saving a page is not counted as opening it; the worker
@@ -52,8 +55,8 @@
           return url.indexOf('/courses/') === 0 ? url + '?saving=1' : url;
         });
         return caches.open(cacheName).then(function (cache) { return cache.addAll(requests); });
-      })
-      .then(show, function () { say(text.failed); });
+      });
+    }).then(show, function () { say(text.failed); });
   };
 
   /* Each "I have read this chapter" gets its own id, so it is sent exactly once. */
@@ -67,6 +70,8 @@
 
   function flush() { ask('flush').then(show); }
   window.addEventListener('online', flush);
-  navigator.serviceWorker.ready.then(flush);
+  navigator.serviceWorker.getRegistration().then(function (registration) {
+    if (registration) navigator.serviceWorker.ready.then(flush);
+  });
   show();
 })();
