@@ -396,19 +396,31 @@ pub struct ChapterView {
     pub sections: String,
 }
 
+/// The columns of a `ChapterView`, in its order.
+pub(super) const CHAPTER_VIEW: (
+    chapters::chapter_key,
+    chapters::position,
+    chapters::minutes,
+    chapters::title_km,
+    chapters::title_en,
+    chapters::html_km,
+    chapters::html_en,
+    chapters::sections,
+) = (
+    chapters::chapter_key,
+    chapters::position,
+    chapters::minutes,
+    chapters::title_km,
+    chapters::title_en,
+    chapters::html_km,
+    chapters::html_en,
+    chapters::sections,
+);
+
 pub fn chapters_of(conn: &mut DbConnection, version: i64) -> Result<Vec<ChapterView>, DbError> {
     Ok(chapters::table
         .filter(chapters::version_id.eq(version))
         .order(chapters::position)
-        .select((
-            chapters::chapter_key,
-            chapters::position,
-            chapters::minutes,
-            chapters::title_km,
-            chapters::title_en,
-            chapters::html_km,
-            chapters::html_en,
-            chapters::sections,
-        ))
+        .select(CHAPTER_VIEW)
         .load(conn)?)
 }

@@ -7,11 +7,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{chapter_progress, chapters, course_versions, courses, enrolments};
-use super::{DbConnection, DbError, on_backend};
+use super::{DbConnection, DbError, lower, on_backend};
 use crate::accounts::UserId;
 use crate::learning::{ChapterProgress, ChapterSummary, CourseVersion};
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 type VersionColumns = (
     courses::id,
@@ -104,11 +102,7 @@ pub fn catalogue(
         .select(VERSION_COLUMNS)
         .into_boxed();
     if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{}%", escaped.to_lowercase());
+        let pattern = super::contains_pattern(search);
         query = query.filter(
             lower(course_versions::title_en)
                 .like(pattern.clone())
@@ -332,16 +326,7 @@ pub fn chapter(
     Ok(chapters::table
         .filter(chapters::version_id.eq(version))
         .filter(chapters::chapter_key.eq(key))
-        .select((
-            chapters::chapter_key,
-            chapters::position,
-            chapters::minutes,
-            chapters::title_km,
-            chapters::title_en,
-            chapters::html_km,
-            chapters::html_en,
-            chapters::sections,
-        ))
+        .select(super::courses::CHAPTER_VIEW)
         .first(conn)
         .optional()?)
 }

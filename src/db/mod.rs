@@ -47,6 +47,20 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+diesel::define_sql_function!(
+    /// SQL `lower()`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
+/// A `LIKE` pattern that finds `search` anywhere (lower-cased, wildcards escaped with `\`).
+pub(crate) fn contains_pattern(search: &str) -> String {
+    let escaped = search
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{}%", escaped.to_lowercase())
+}
+
 /// Which database a pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

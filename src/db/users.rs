@@ -5,12 +5,10 @@ use diesel::prelude::*;
 
 use super::organisations::OrganisationRow;
 use super::schema::{organisations, role_grants, users};
-use super::{DbConnection, DbError};
+use super::{DbConnection, DbError, lower};
 use crate::accounts::{Email, Profile, Role, RoleGrant, User, UserId};
 use crate::i18n::Lang;
 use crate::organisations::{OrganisationId, ProvinceId};
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -195,11 +193,7 @@ pub fn list(
         .limit(limit)
         .into_boxed();
     if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{}%", escaped.to_lowercase());
+        let pattern = super::contains_pattern(search);
         query = query.filter(
             users::email
                 .like(pattern.clone())

@@ -43,23 +43,6 @@ fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
-async fn count(app: &TestApp, table: &'static str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    app.db
-        .read(move |conn| {
-            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-                .get_result::<Count>(conn)
-                .map(|c| c.n)
-                .map_err(DbError::from)
-        })
-        .await
-        .unwrap()
-}
-
 async fn chapter_hashes(app: &TestApp, number: i32) -> Vec<(String, i32, String)> {
     app.db
         .read(move |conn| {
@@ -83,7 +66,7 @@ async fn a_course_is_published_and_republished_as_versions(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again, Outcome::Unchanged { number: 1 });
-    assert_eq!(count(&app, "course_versions").await, 1);
+    assert_eq!(app.rows("course_versions").await, 1);
 
     // Correct chapter 2 only: version 2, chapter ids kept, chapter 1 recognisably unchanged.
     edit(
@@ -105,9 +88,9 @@ async fn a_course_is_published_and_republished_as_versions(backend: Backend) {
     assert_eq!(v1[1].0, v2[1].0);
     assert_ne!(v1[1].2, v2[1].2, "chapter 2 changed");
     // The publisher and co-signer exist as organisations now.
-    assert_eq!(count(&app, "organisations").await, 2);
+    assert_eq!(app.rows("organisations").await, 2);
     // Questions: 2 practice + 2 final per version.
-    assert_eq!(count(&app, "questions").await, 8);
+    assert_eq!(app.rows("questions").await, 8);
 }
 
 async fn a_failure_half_way_publishes_nothing(backend: Backend) {
@@ -144,11 +127,7 @@ async fn a_failure_half_way_publishes_nothing(backend: Backend) {
         "media",
         "organisations",
     ] {
-        assert_eq!(
-            count(&app, table).await,
-            0,
-            "{table} after a failed publish"
-        );
+        assert_eq!(app.rows(table).await, 0, "{table} after a failed publish");
     }
     app.db
         .write(|conn| {
@@ -215,7 +194,7 @@ async fn an_id_or_slug_cannot_move_to_another_course(backend: Backend) {
         problems.iter().any(|p| p.message == "check-id-changed"),
         "{problems:?}"
     );
-    assert_eq!(count(&app, "course_versions").await, 1);
+    assert_eq!(app.rows("course_versions").await, 1);
 }
 
 /// A photograph-like picture: smooth gradients and a few shapes, 2000 × 1500.
@@ -361,6 +340,6 @@ async fn pictures_lose_their_metadata_and_fit_the_budget(backend: Backend) {
 async fn course_folders_are_published_on_first_start(backend: Backend) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses");
     let app = spawn!(backend, move |s| s.courses_dir = fixtures);
-    assert_eq!(count(&app, "courses").await, 1);
-    assert_eq!(count(&app, "course_versions").await, 1);
+    assert_eq!(app.rows("courses").await, 1);
+    assert_eq!(app.rows("course_versions").await, 1);
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
-use crate::helpers::{Backend, Browser, TestApp, csrf_token, location, texts};
+use crate::helpers::{Backend, Browser, TestApp, attribute, csrf_token, href, location, texts};
 use crate::{both_backends, spawn};
 
 both_backends!(
@@ -167,16 +167,6 @@ async fn published_versions(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-fn href(html: &str, css: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let selector = scraper::Selector::parse(css).unwrap();
-    doc.select(&selector)
-        .next()
-        .and_then(|a| a.value().attr("href"))
-        .unwrap()
-        .to_owned()
-}
-
 async fn a_publisher_uploads_previews_and_publishes(backend: Backend) {
     let app = spawn!(backend);
     let publisher = publisher_of_test_ministry(&app).await;
@@ -213,17 +203,7 @@ async fn a_publisher_uploads_previews_and_publishes(backend: Backend) {
     );
 
     // Publish it.
-    let action = {
-        let doc = scraper::Html::parse_document(&html);
-        let selector = scraper::Selector::parse("form[action$='/publish']").unwrap();
-        doc.select(&selector)
-            .next()
-            .unwrap()
-            .value()
-            .attr("action")
-            .unwrap()
-            .to_owned()
-    };
+    let action = attribute(&html, "form[action$='/publish']", "action");
     let response = publisher
         .submit("/publish/test-ministry", &action, &[])
         .await;
@@ -254,17 +234,7 @@ async fn a_publisher_uploads_previews_and_publishes(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let action = {
-        let doc = scraper::Html::parse_document(&html);
-        let selector = scraper::Selector::parse("form[action$='/publish']").unwrap();
-        doc.select(&selector)
-            .next()
-            .unwrap()
-            .value()
-            .attr("action")
-            .unwrap()
-            .to_owned()
-    };
+    let action = attribute(&html, "form[action$='/publish']", "action");
     let response = publisher
         .submit("/publish/test-ministry", &action, &[])
         .await;

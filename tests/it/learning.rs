@@ -3,11 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use diesel::RunQueryDsl;
 use reqwest::StatusCode;
-use sala::db::DbError;
 
-use crate::helpers::{Backend, PASSWORD, TestApp, location, now, texts};
+use crate::helpers::{Backend, PASSWORD, href, location, now, texts};
 use crate::{both_backends, spawn};
 
 both_backends!(
@@ -18,35 +16,8 @@ both_backends!(
     unknown_courses_and_chapters_are_not_found,
 );
 
-fn href(html: &str, css: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let selector = scraper::Selector::parse(css).unwrap();
-    doc.select(&selector)
-        .next()
-        .and_then(|a| a.value().attr("href"))
-        .unwrap_or_default()
-        .to_owned()
-}
-
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses")
-}
-
-async fn rows(app: &TestApp, table: &'static str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    app.db
-        .read(move |conn| {
-            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-                .get_result::<Count>(conn)
-                .map(|c| c.n)
-                .map_err(DbError::from)
-        })
-        .await
-        .unwrap()
 }
 
 async fn anyone_finds_and_reads_a_course_without_an_account(backend: Backend) {
@@ -71,7 +42,7 @@ async fn anyone_finds_and_reads_a_course_without_an_account(backend: Backend) {
         href(&html, ".notice a").starts_with("/sign-in?next=/courses/minimal/water"),
         "an invitation to sign in"
     );
-    assert_eq!(rows(&app, "chapter_progress").await, 0);
+    assert_eq!(app.rows("chapter_progress").await, 0);
     // Reading sets no cookie: nothing to keep for an anonymous reader.
     let reader = app.new_browser();
     let response = reader.get("/courses/minimal/water").await;
@@ -100,9 +71,9 @@ async fn progress_is_recorded_once_and_continue_returns_there(backend: Backend) 
     // A retried or doubled request counts once.
     app.submit("/courses/minimal/water", "/courses/minimal/water/read", &[])
         .await;
-    assert_eq!(rows(&app, "chapter_progress").await, 1);
+    assert_eq!(app.rows("chapter_progress").await, 1);
     app.get("/courses/minimal/latrines").await;
-    assert_eq!(rows(&app, "chapter_progress").await, 2);
+    assert_eq!(app.rows("chapter_progress").await, 2);
 
     // Leave; come back on another device: "continue" goes to where the learner was.
     let phone = app.new_browser();
@@ -226,7 +197,7 @@ async fn unknown_courses_and_chapters_are_not_found(backend: Backend) {
         .submit("/courses/minimal", "/courses/minimal/nope/read", &[])
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(rows(&app, "chapter_progress").await, 0);
+    assert_eq!(app.rows("chapter_progress").await, 0);
 }
 
 both_backends!(a_course_can_be_saved_for_offline_reading);
@@ -287,7 +258,7 @@ async fn a_course_can_be_saved_for_offline_reading(backend: Backend) {
             StatusCode::OK
         );
     }
-    assert_eq!(rows(&app, "chapter_progress").await, 0);
+    assert_eq!(app.rows("chapter_progress").await, 0);
     // A "read" sent twice from the offline queue (same op id) is recorded once.
     for _ in 0..2 {
         app.submit(
@@ -297,5 +268,5 @@ async fn a_course_can_be_saved_for_offline_reading(backend: Backend) {
         )
         .await;
     }
-    assert_eq!(rows(&app, "chapter_progress").await, 1);
+    assert_eq!(app.rows("chapter_progress").await, 1);
 }

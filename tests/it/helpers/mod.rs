@@ -151,6 +151,25 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
     }
 
+    /// How many rows a table holds.
+    pub async fn rows(&self, table: &'static str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.db
+            .read(move |conn| {
+                use diesel::RunQueryDsl;
+                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .get_result::<Count>(conn)
+                    .map(|c| c.n)
+                    .map_err(sala::db::DbError::from)
+            })
+            .await
+            .expect("count rows")
+    }
+
     /// Waits (up to 10 s) until the outbox holds `count` messages — mail is delivered after the
     /// page answers — and returns them.
     pub async fn mail(&self, count: usize) -> Vec<Email> {
@@ -341,6 +360,22 @@ pub fn texts(html: &str, css: &str) -> Vec<String> {
                 .join(" ")
         })
         .collect()
+}
+
+/// An attribute of the first element matching `css` (empty when there is none).
+pub fn attribute(html: &str, css: &str, name: &str) -> String {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse(css).expect("selector");
+    doc.select(&selector)
+        .next()
+        .and_then(|e| e.value().attr(name))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The `href` of the first link matching `css`.
+pub fn href(html: &str, css: &str) -> String {
+    attribute(html, css, "href")
 }
 
 pub fn location(response: &Response) -> String {
