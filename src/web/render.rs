@@ -66,7 +66,7 @@ impl Ctx {
     /// sign-out button is a form); anonymous readers get no cookie from a page without forms.
     pub fn page(&self) -> tera::Context {
         let mut page = base_context(&self.state, self.lang, &self.here);
-        let offline: std::collections::HashMap<&str, String> = [
+        let offline: std::collections::BTreeMap<&str, String> = [
             ("save", "offline-save"),
             ("saving", "offline-saving"),
             ("saved", "offline-saved"),

@@ -77,3 +77,21 @@ async fn the_khmer_font_is_a_small_cached_subset(backend: Backend) {
     assert!(bytes.starts_with(b"wOF2"));
     assert!(bytes.len() <= 45 * 1024, "{} bytes", bytes.len());
 }
+
+both_backends!(a_page_that_did_not_change_keeps_its_etag);
+
+async fn a_page_that_did_not_change_keeps_its_etag(backend: Backend) {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses");
+    let app = spawn!(backend, move |s| s.courses_dir = fixtures);
+    for path in ["/courses", "/courses/minimal", "/courses/minimal/water"] {
+        let first = app.get(path).await.headers()["etag"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let second = app.get(path).await.headers()["etag"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(first, second, "{path}");
+    }
+}
