@@ -280,3 +280,5 @@ offline-saving = Saving…
 offline-saved = Saved on this device: {"{"}n{"}"} pages and pictures.
 offline-waiting = Waiting to be sent: {"{"}n{"}"}.
 offline-failed = Could not save: check the connection and try again.
+video-link = Watch the video ({ $size } MB: it uses mobile data)
+video-transcript = Read the video as text

@@ -394,6 +394,8 @@ pub struct ChapterView {
     pub html_km: String,
     pub html_en: String,
     pub sections: String,
+    /// The chapter's video as JSON (url, size, transcript in both languages), if any.
+    pub video: Option<String>,
 }
 
 /// The columns of a `ChapterView`, in its order.
@@ -406,6 +408,7 @@ pub(super) const CHAPTER_VIEW: (
     chapters::html_km,
     chapters::html_en,
     chapters::sections,
+    chapters::video,
 ) = (
     chapters::chapter_key,
     chapters::position,
@@ -415,6 +418,7 @@ pub(super) const CHAPTER_VIEW: (
     chapters::html_km,
     chapters::html_en,
     chapters::sections,
+    chapters::video,
 );
 
 pub fn chapters_of(conn: &mut DbConnection, version: i64) -> Result<Vec<ChapterView>, DbError> {

@@ -162,7 +162,14 @@ pub async fn chapter(
     }
     let sections: Vec<SectionTitles> =
         serde_json::from_str(&chapter.sections).map_err(|e| WebError::Internal(e.to_string()))?;
+    let video: Option<crate::courses::Video> = chapter
+        .video
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     let mut page = ctx.page();
+    page.insert("video", &video);
     page.insert("base", &format!("/courses/{}", version.slug));
     page.insert("course", &version);
     page.insert("chapter", &chapter);

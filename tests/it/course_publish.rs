@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use sala::courses::publish::{CourseError, Outcome, publish_folder};
 use sala::db::{Backend as DbBackend, DbError};
 
-use crate::helpers::{Backend, TestApp, now};
+use crate::helpers::{Backend, TestApp, copy_of_minimal, edit_file, now};
 use crate::{both_backends, spawn};
 
 both_backends!(
@@ -20,27 +20,6 @@ both_backends!(
 
 fn minimal_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses/minimal")
-}
-
-/// A copy of the minimal course in a temporary folder named `name`, to edit.
-fn copy_of_minimal(parent: &Path, name: &str) -> PathBuf {
-    let target = parent.join(name);
-    for entry in ["", "chapters", "quizzes", "media"] {
-        std::fs::create_dir_all(target.join(entry)).unwrap();
-        let from = minimal_dir().join(entry);
-        for file in std::fs::read_dir(&from).unwrap().filter_map(Result::ok) {
-            if file.path().is_file() {
-                std::fs::copy(file.path(), target.join(entry).join(file.file_name())).unwrap();
-            }
-        }
-    }
-    target
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from));
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
 async fn chapter_hashes(app: &TestApp, number: i32) -> Vec<(String, i32, String)> {
@@ -69,7 +48,7 @@ async fn a_course_is_published_and_republished_as_versions(backend: Backend) {
     assert_eq!(app.rows("course_versions").await, 1);
 
     // Correct chapter 2 only: version 2, chapter ids kept, chapter 1 recognisably unchanged.
-    edit(
+    edit_file(
         &course.join("chapters/02-latrines.en.md"),
         "A gentle slope",
         "A gentle, firm slope",
@@ -153,7 +132,7 @@ async fn an_id_or_slug_cannot_move_to_another_course(backend: Backend) {
 
     // The same id under a new slug (folder renamed with it).
     let moved = copy_of_minimal(dir.path(), "renamed");
-    edit(
+    edit_file(
         &moved.join("course.toml"),
         "slug = \"minimal\"",
         "slug = \"renamed\"",
@@ -169,19 +148,19 @@ async fn an_id_or_slug_cannot_move_to_another_course(backend: Backend) {
 
     // Another course id taking the slug.
     let other = copy_of_minimal(dir.path(), "minimal-two");
-    edit(
+    edit_file(
         &other.join("course.toml"),
         "slug = \"minimal\"",
         "slug = \"minimal-two\"",
     );
     let taken = dir.path().join("minimal");
     std::fs::rename(&other, &taken).unwrap();
-    edit(
+    edit_file(
         &taken.join("course.toml"),
         "id = \"minimal\"",
         "id = \"another\"",
     );
-    edit(
+    edit_file(
         &taken.join("course.toml"),
         "slug = \"minimal-two\"",
         "slug = \"minimal\"",
@@ -229,12 +208,12 @@ async fn pictures_lose_their_metadata_and_fit_the_budget(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let course = copy_of_minimal(dir.path(), "minimal");
     std::fs::write(course.join("media/photo.jpg"), photo_with_exif()).unwrap();
-    edit(
+    edit_file(
         &course.join("chapters/02-latrines.en.md"),
         "handrails.",
         "handrails.\n\n![A ramp](../media/photo.jpg)",
     );
-    edit(
+    edit_file(
         &course.join("chapters/02-latrines.km.md"),
         "បង្កាន់ដៃ។",
         "បង្កាន់ដៃ។\n\n![ផ្លូវជម្រាល](../media/photo.jpg)",

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, PASSWORD, href, location, now, texts};
+use crate::helpers::{Backend, PASSWORD, copy_of_minimal, edit_file, href, location, now, texts};
 use crate::{both_backends, spawn};
 
 both_backends!(
@@ -105,11 +105,6 @@ async fn progress_is_recorded_once_and_continue_returns_there(backend: Backend) 
     assert!(location(&response).starts_with("/sign-in"));
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
-}
-
 async fn progress_carries_over_to_a_corrected_version(backend: Backend) {
     let app = spawn!(backend, |s| s.courses_dir = fixtures());
     app.register("learner@example.org", "Learner").await;
@@ -119,19 +114,8 @@ async fn progress_carries_over_to_a_corrected_version(backend: Backend) {
     }
     // The publisher corrects chapter 2 only.
     let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("minimal");
-    for folder in ["", "chapters", "quizzes", "media"] {
-        std::fs::create_dir_all(copy.join(folder)).unwrap();
-        for entry in std::fs::read_dir(fixtures().join("minimal").join(folder))
-            .unwrap()
-            .filter_map(Result::ok)
-        {
-            if entry.path().is_file() {
-                std::fs::copy(entry.path(), copy.join(folder).join(entry.file_name())).unwrap();
-            }
-        }
-    }
-    edit(
+    let copy = copy_of_minimal(dir.path(), "minimal");
+    edit_file(
         &copy.join("chapters/02-latrines.km.md"),
         "ជម្រាលតិចៗ",
         "ជម្រាលតិចៗ និងរឹងមាំ",
@@ -269,4 +253,31 @@ async fn a_course_can_be_saved_for_offline_reading(backend: Backend) {
         .await;
     }
     assert_eq!(app.rows("chapter_progress").await, 1);
+}
+
+both_backends!(a_video_is_a_plain_link_with_its_size_and_transcript);
+
+async fn a_video_is_a_plain_link_with_its_size_and_transcript(backend: Backend) {
+    let app = spawn!(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let course = copy_of_minimal(dir.path(), "minimal");
+    for (lang, transcript) in [
+        ("en", "A builder measures the step."),
+        ("km", "ជាងសំណង់វាស់ជណ្តើរ។"),
+    ] {
+        edit_file(
+            &course.join(format!("chapters/02-latrines.{lang}.md")),
+            "minutes = 5\n",
+            &format!(
+                "minutes = 5\n[video]\nurl = \"https://example.org/ramp.mp4\"\nsize_mb = 14.5\ntranscript = \"{transcript}\"\n"
+            ),
+        );
+    }
+    sala::courses::publish::publish_folder(&app.db, &course, "", None, now())
+        .await
+        .unwrap();
+    let (_, html) = app.get_html("/courses/minimal/latrines").await;
+    assert_eq!(href(&html, ".video a"), "https://example.org/ramp.mp4");
+    assert!(texts(&html, ".video a")[0].contains("១៤.៥ MB"), "{html}");
+    assert_eq!(texts(&html, ".transcript"), ["ជាងសំណង់វាស់ជណ្តើរ។"]);
 }

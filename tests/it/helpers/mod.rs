@@ -362,6 +362,33 @@ pub fn texts(html: &str, css: &str) -> Vec<String> {
         .collect()
 }
 
+/// A copy of the minimal course (tests/fixtures/courses/minimal) in `parent/name`, to edit.
+pub fn copy_of_minimal(parent: &std::path::Path, name: &str) -> PathBuf {
+    let source =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses/minimal");
+    let target = parent.join(name);
+    for folder in ["", "chapters", "quizzes", "media"] {
+        std::fs::create_dir_all(target.join(folder)).expect("create folder");
+        for entry in std::fs::read_dir(source.join(folder))
+            .expect("fixture")
+            .filter_map(Result::ok)
+        {
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), target.join(folder).join(entry.file_name()))
+                    .expect("copy");
+            }
+        }
+    }
+    target
+}
+
+/// Replaces the first `from` with `to` in a file.
+pub fn edit_file(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
 /// An attribute of the first element matching `css` (empty when there is none).
 pub fn attribute(html: &str, css: &str, name: &str) -> String {
     let doc = Html::parse_document(html);
