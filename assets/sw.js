@@ -31,7 +31,7 @@ self.addEventListener('fetch', function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.method === 'POST' && /^\/courses\/[^\/]+\/[^\/]+\/read$/.test(url.pathname)) {
+  if (request.method === 'POST' && /^\/courses\/[^\/]+\/[^\/]+\/(read|check)$/.test(url.pathname)) {
     event.respondWith(request.clone().text().then(function (body) {
       return fetch(request).catch(function () {
         var form = new URLSearchParams(body);
@@ -39,7 +39,7 @@ self.addEventListener('fetch', function (event) {
         return store('readwrite', function (posts) {
           return posts.put({ id: id, url: request.url, body: body });
         }).then(function () {
-          return Response.redirect(form.get('next') || url.pathname.replace(/\/read$/, ''), 303);
+          return Response.redirect(form.get('next') || url.pathname.replace(/\/(read|check)$/, ''), 303);
         });
       });
     }));

@@ -23,6 +23,7 @@ pub mod email;
 pub mod i18n;
 pub mod learning;
 pub mod organisations;
+pub mod quizzes;
 pub mod secrets;
 pub mod startup;
 pub mod state;

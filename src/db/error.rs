@@ -11,6 +11,9 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("database migration failed: {0}")]
     Migration(String),
+    /// Stored data that does not read back (a bug or a hand edit).
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
 }
 
 impl DbError {

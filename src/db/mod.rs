@@ -10,6 +10,7 @@ pub mod learning;
 pub mod migrations;
 pub mod organisations;
 pub mod provinces;
+pub mod quizzes;
 pub mod schema;
 pub mod throttle;
 pub mod tokens;

@@ -177,6 +177,42 @@ diesel::table! {
 
 diesel::joinable!(enrolments -> courses (course_id));
 
+diesel::table! {
+    attempts (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        course_id -> BigInt,
+        version_id -> BigInt,
+        number -> Integer,
+        seed -> BigInt,
+        draw -> Text,
+        started_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        score -> Nullable<Integer>,
+        passed -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    attempt_answers (attempt_id, question_key) {
+        attempt_id -> BigInt,
+        question_key -> Text,
+        chosen -> Text,
+        answered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    completions (user_id, course_id) {
+        user_id -> BigInt,
+        course_id -> BigInt,
+        version_id -> BigInt,
+        version_number -> Integer,
+        score -> Integer,
+        completed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
     organisations,
@@ -191,4 +227,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     media,
     chapter_progress,
     enrolments,
+    attempts,
+    attempt_answers,
+    completions,
 );

@@ -145,10 +145,11 @@ pub async fn chapter(
                 return Ok(None);
             };
             let chapters = db::learning::chapter_list(conn, version.version_id)?;
-            Ok(Some((version, chapter, chapters)))
+            let practice = db::quizzes::questions(conn, version.version_id, Some(&wanted))?;
+            Ok(Some((version, chapter, chapters, practice)))
         })
         .await?;
-    let (version, chapter, chapters) = found.ok_or(WebError::NotFound)?;
+    let (version, chapter, chapters, practice) = found.ok_or(WebError::NotFound)?;
     let index = chapters
         .iter()
         .position(|c| c.key == key)
@@ -170,6 +171,7 @@ pub async fn chapter(
         .map_err(|e| WebError::Internal(e.to_string()))?;
     let mut page = ctx.page();
     page.insert("video", &video);
+    page.insert("practice", &practice);
     page.insert("base", &format!("/courses/{}", version.slug));
     page.insert("course", &version);
     page.insert("chapter", &chapter);
@@ -346,4 +348,89 @@ pub async fn offline_manifest(ctx: Ctx, slug: web::Path<String>) -> Result<HttpR
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-cache"))
         .json(serde_json::json!({ "urls": urls })))
+}
+
+/// The practice check at the end of a chapter. Anyone may check their answers (a plain GET
+/// form for readers without an account, recording nothing); signed in, answering every
+/// question completes the chapter, once.
+pub async fn check(
+    ctx: Ctx,
+    req: actix_web::HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let (slug, key) = path.into_inner();
+    let signed_in = ctx.viewer.as_ref().map(|v| v.user.id);
+    let fields: Vec<(String, String)> = if req.method() == actix_web::http::Method::POST {
+        let sent = url::form_urlencoded::parse(&body)
+            .into_owned()
+            .collect::<Vec<_>>();
+        let token = sent
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        if signed_in.is_none() || !super::extract::csrf_matches(&req, token) {
+            return Err(WebError::Csrf);
+        }
+        sent
+    } else {
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .into_owned()
+            .collect()
+    };
+    let answers = crate::quizzes::answers_from_form(&fields);
+    let wanted = key.clone();
+    let found = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let Some(version) = db::learning::current_version(conn, &slug)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let chapters = db::learning::chapter_list(conn, version.version_id)?;
+            let questions = db::quizzes::questions(conn, version.version_id, Some(&wanted))?;
+            Ok(Some((version, chapters, questions)))
+        })
+        .await?;
+    let (version, chapters, questions) = found.ok_or(WebError::NotFound)?;
+    let index = chapters
+        .iter()
+        .position(|c| c.key == key)
+        .ok_or(WebError::NotFound)?;
+    if questions.is_empty() {
+        return Err(WebError::NotFound);
+    }
+    crate::quizzes::validate(&questions, &answers)
+        .map_err(|_| WebError::BadRequest("error-bad-answer"))?;
+    let feedback = crate::quizzes::feedback(&questions, &answers);
+    let complete = feedback.iter().all(|f| f.answered);
+    if let (Some(user), true) = (
+        signed_in.filter(|_| req.method() == actix_web::http::Method::POST),
+        complete,
+    ) {
+        let chapter = chapters[index].clone();
+        let (course, now) = (version.course_id, ctx.state.now());
+        ctx.state
+            .db
+            .write(move |conn| {
+                db::quizzes::record_passed(
+                    conn,
+                    user,
+                    course,
+                    &chapter.key,
+                    &chapter.content_hash,
+                    now,
+                )
+            })
+            .await?;
+    }
+    let mut page = ctx.page();
+    page.insert("base", &format!("/courses/{}", version.slug));
+    page.insert("course", &version);
+    page.insert("chapter", &chapters[index]);
+    page.insert("feedback", &feedback);
+    page.insert("complete", &complete);
+    page.insert("next", &chapters.get(index + 1));
+    ctx.render("learner/check.html", &page)
 }

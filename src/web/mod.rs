@@ -50,6 +50,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/courses/{slug}/{chapter}/read",
             post().to(learner::mark_read),
         )
+        .service(
+            resource("/courses/{slug}/{chapter}/check")
+                .get(learner::check)
+                .post(learner::check),
+        )
         .route("/my", get().to(learner::my))
         // Accounts
         .service(

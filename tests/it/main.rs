@@ -21,4 +21,5 @@ mod learning;
 mod migrations;
 mod pages;
 mod password_reset;
+mod quizzes;
 mod security;

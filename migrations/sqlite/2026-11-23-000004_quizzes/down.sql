@@ -1,0 +1,3 @@
+DROP TABLE completions;
+DROP TABLE attempt_answers;
+DROP TABLE attempts;
