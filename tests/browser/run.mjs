@@ -102,7 +102,7 @@ const scenarios = {
     for (;;) {
       chapters += 1;
       // Answer the practice check (any answers complete a chapter), then "next chapter".
-      await page.waitForSelector('#check fieldset');
+      await page.waitForSelector('#check button');
       for (const set of await page.$$('#check fieldset')) {
         await (await set.$('input')).check();
       }
@@ -144,7 +144,7 @@ const scenarios = {
     await context.setOffline(true);
     await page.goto(base + '/courses/getting-started/saving-for-offline');
     check((await page.textContent('h1')).length > 0, 'a saved chapter opens offline');
-    await page.waitForSelector('#check fieldset');
+    await page.waitForSelector('#check button');
     for (const set of await page.$$('#check fieldset')) {
       await (await set.$('input')).check();
     }
