@@ -25,6 +25,8 @@ pub enum WebError {
     /// Bad input that a form page cannot show next to a field.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    #[error("the request body is too large")]
+    TooLarge,
     #[error("too many attempts")]
     TooManyAttempts { minutes: i64 },
     #[error("the link is no longer valid")]
@@ -51,6 +53,7 @@ impl ResponseError for WebError {
             Self::Forbidden | Self::Csrf | Self::RegistrationClosed => StatusCode::FORBIDDEN,
             Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::LinkInvalid => StatusCode::GONE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -78,6 +81,7 @@ impl ResponseError for WebError {
             Self::Forbidden => ("error-forbidden", vec![]),
             Self::Csrf => ("error-csrf", vec![]),
             Self::BadRequest(key) => (*key, vec![]),
+            Self::TooLarge => ("error-too-large", vec![]),
             Self::TooManyAttempts { minutes } => {
                 ("error-throttled", vec![("minutes", minutes.to_string())])
             }

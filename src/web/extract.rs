@@ -338,9 +338,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             if !is_form {
                 return Err(WebError::BadRequest("error-bad-request"));
             }
-            let body = body
-                .await
-                .map_err(|_| WebError::BadRequest("error-too-large"))?;
+            let body = body.await.map_err(|_| WebError::TooLarge)?;
             let sent = serde_urlencoded::from_bytes::<CsrfField>(&body)
                 .map_err(|_| WebError::BadRequest("error-bad-request"))?
                 .csrf;
