@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{chapter_progress, questions};
+use super::schema::{attempt_answers, attempts, chapter_progress, completions, questions};
 use super::{DbConnection, DbError};
 use crate::accounts::UserId;
 use crate::courses::Question;
@@ -55,4 +55,193 @@ pub fn record_passed(
     .set(chapter_progress::passed_at.eq(now))
     .execute(conn)?;
     Ok(())
+}
+
+/// An attempt at the final assessment, as stored.
+#[derive(Debug, Clone, Queryable)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub course_id: i64,
+    pub version_id: i64,
+    pub number: i32,
+    pub draw: String,
+    pub started_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub score: Option<i32>,
+    pub passed: Option<bool>,
+}
+
+type AttemptColumns = (
+    attempts::id,
+    attempts::user_id,
+    attempts::course_id,
+    attempts::version_id,
+    attempts::number,
+    attempts::draw,
+    attempts::started_at,
+    attempts::submitted_at,
+    attempts::score,
+    attempts::passed,
+);
+
+const ATTEMPT: AttemptColumns = (
+    attempts::id,
+    attempts::user_id,
+    attempts::course_id,
+    attempts::version_id,
+    attempts::number,
+    attempts::draw,
+    attempts::started_at,
+    attempts::submitted_at,
+    attempts::score,
+    attempts::passed,
+);
+
+/// A learner's attempts at a course's final assessment, oldest first.
+pub fn attempts_of(
+    conn: &mut DbConnection,
+    user: UserId,
+    course: i64,
+) -> Result<Vec<AttemptRow>, DbError> {
+    Ok(attempts::table
+        .filter(attempts::user_id.eq(user.0))
+        .filter(attempts::course_id.eq(course))
+        .order(attempts::number)
+        .select(ATTEMPT)
+        .load(conn)?)
+}
+
+pub fn attempt(conn: &mut DbConnection, id: i64) -> Result<Option<AttemptRow>, DbError> {
+    Ok(attempts::table
+        .find(id)
+        .select(ATTEMPT)
+        .first(conn)
+        .optional()?)
+}
+
+pub struct NewAttempt<'a> {
+    pub user: UserId,
+    pub course: i64,
+    pub version: i64,
+    pub number: i32,
+    pub seed: i64,
+    pub draw: &'a str,
+    pub now: NaiveDateTime,
+}
+
+pub fn insert_attempt(conn: &mut DbConnection, a: &NewAttempt<'_>) -> Result<i64, DbError> {
+    let values = (
+        attempts::user_id.eq(a.user.0),
+        attempts::course_id.eq(a.course),
+        attempts::version_id.eq(a.version),
+        attempts::number.eq(a.number),
+        attempts::seed.eq(a.seed),
+        attempts::draw.eq(a.draw),
+        attempts::started_at.eq(a.now),
+    );
+    Ok(super::on_backend!(conn, |c| diesel::insert_into(
+        attempts::table
+    )
+    .values(values)
+    .returning(attempts::id)
+    .get_result::<i64>(c))?)
+}
+
+/// The answers saved in an attempt: question key → chosen option keys (JSON).
+pub fn answers(conn: &mut DbConnection, attempt: i64) -> Result<Vec<(String, String)>, DbError> {
+    Ok(attempt_answers::table
+        .filter(attempt_answers::attempt_id.eq(attempt))
+        .select((attempt_answers::question_key, attempt_answers::chosen))
+        .load(conn)?)
+}
+
+/// Saves (or replaces) the answer to one question.
+pub fn save_answer(
+    conn: &mut DbConnection,
+    attempt: i64,
+    question: &str,
+    chosen: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let values = (
+        attempt_answers::attempt_id.eq(attempt),
+        attempt_answers::question_key.eq(question),
+        attempt_answers::chosen.eq(chosen),
+        attempt_answers::answered_at.eq(now),
+    );
+    super::on_backend!(conn, |c| diesel::insert_into(attempt_answers::table)
+        .values(values)
+        .on_conflict((attempt_answers::attempt_id, attempt_answers::question_key))
+        .do_update()
+        .set((
+            attempt_answers::chosen.eq(chosen),
+            attempt_answers::answered_at.eq(now)
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Closes an attempt with its result; false when it was already submitted.
+pub fn submit(
+    conn: &mut DbConnection,
+    attempt: i64,
+    score: i32,
+    passed: bool,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let changed = diesel::update(
+        attempts::table
+            .find(attempt)
+            .filter(attempts::submitted_at.is_null()),
+    )
+    .set((
+        attempts::submitted_at.eq(Some(now)),
+        attempts::score.eq(Some(score)),
+        attempts::passed.eq(Some(passed)),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// The learner's completion of a course, if recorded: (version number, score, when).
+pub fn completion(
+    conn: &mut DbConnection,
+    user: UserId,
+    course: i64,
+) -> Result<Option<(i32, i32, NaiveDateTime)>, DbError> {
+    Ok(completions::table
+        .filter(completions::user_id.eq(user.0))
+        .filter(completions::course_id.eq(course))
+        .select((
+            completions::version_number,
+            completions::score,
+            completions::completed_at,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Records a completion unless one exists; true when this call recorded it.
+pub fn record_completion(
+    conn: &mut DbConnection,
+    user: UserId,
+    course: i64,
+    version: (i64, i32),
+    score: i32,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let values = (
+        completions::user_id.eq(user.0),
+        completions::course_id.eq(course),
+        completions::version_id.eq(version.0),
+        completions::version_number.eq(version.1),
+        completions::score.eq(score),
+        completions::completed_at.eq(now),
+    );
+    let inserted = super::on_backend!(conn, |c| diesel::insert_into(completions::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
 }

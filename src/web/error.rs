@@ -27,6 +27,12 @@ pub enum WebError {
     BadRequest(&'static str),
     #[error("the request body is too large")]
     TooLarge,
+    /// Not allowed now, with a message key saying why.
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    /// Already done (a submitted attempt), with a message key.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("too many attempts")]
     TooManyAttempts { minutes: i64 },
     #[error("the link is no longer valid")]
@@ -54,6 +60,8 @@ impl ResponseError for WebError {
             Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Refused(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::LinkInvalid => StatusCode::GONE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -82,6 +90,7 @@ impl ResponseError for WebError {
             Self::Csrf => ("error-csrf", vec![]),
             Self::BadRequest(key) => (*key, vec![]),
             Self::TooLarge => ("error-too-large", vec![]),
+            Self::Refused(key) | Self::Conflict(key) => (*key, vec![]),
             Self::TooManyAttempts { minutes } => {
                 ("error-throttled", vec![("minutes", minutes.to_string())])
             }
@@ -132,6 +141,21 @@ impl From<AccountError> for WebError {
             AccountError::NotFound => Self::NotFound,
             AccountError::Hashing(cause) => Self::Internal(cause),
             AccountError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::quizzes::attempts::FinalError> for WebError {
+    fn from(error: crate::quizzes::attempts::FinalError) -> Self {
+        use crate::quizzes::attempts::FinalError;
+        match error {
+            FinalError::NotEligible => Self::Refused("final-not-eligible"),
+            FinalError::NoAttemptsLeft => Self::Refused("final-no-attempts"),
+            FinalError::Wait { minutes } => Self::TooManyAttempts { minutes },
+            FinalError::NotFound => Self::NotFound,
+            FinalError::Submitted => Self::Conflict("final-submitted"),
+            FinalError::BadAnswer => Self::BadRequest("error-bad-answer"),
+            FinalError::Db(db) => db.into(),
         }
     }
 }

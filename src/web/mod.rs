@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod final_assessment;
 pub mod forms;
 pub mod health;
 pub mod home;
@@ -36,6 +37,31 @@ pub fn routes(cfg: &mut ServiceConfig) {
         // Learners (anyone may read; signed in, progress is kept)
         .route("/courses", get().to(learner::catalogue))
         .route("/courses/{slug}", get().to(learner::course))
+        .route(
+            "/courses/{slug}/final",
+            get().to(final_assessment::overview),
+        )
+        .route(
+            "/courses/{slug}/final/start",
+            post().to(final_assessment::start),
+        )
+        .service(
+            resource("/courses/{slug}/final/{attempt}/q/{number}")
+                .get(final_assessment::question)
+                .post(final_assessment::save),
+        )
+        .route(
+            "/courses/{slug}/final/{attempt}/review",
+            get().to(final_assessment::review),
+        )
+        .route(
+            "/courses/{slug}/final/{attempt}/submit",
+            post().to(final_assessment::submit),
+        )
+        .route(
+            "/courses/{slug}/final/{attempt}/result",
+            get().to(final_assessment::result),
+        )
         .route("/courses/{slug}/print", get().to(learner::print_course))
         .route(
             "/courses/{slug}/offline.json",

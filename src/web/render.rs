@@ -229,6 +229,7 @@ fn title_key(status: StatusCode) -> &'static str {
     match status.as_u16() {
         404 | 405 => "not-found",
         403 => "forbidden",
+        409 => "conflict",
         410 => "gone",
         429 => "throttled",
         503 => "unavailable",

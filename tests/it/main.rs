@@ -16,6 +16,7 @@ mod cli;
 mod course_check;
 mod course_publish;
 mod course_upload;
+mod final_assessment;
 mod language;
 mod learning;
 mod migrations;

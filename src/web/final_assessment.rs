@@ -1,0 +1,198 @@
+//! The final assessment: its page, starting an attempt, one question per page (answers are
+//! saved as they are given), review, submission and the result. No JavaScript needed.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+
+use super::error::WebError;
+use super::extract::{CsrfForm, NoFields, SignedIn};
+use crate::db::{self, DbError};
+use crate::learning::CourseVersion;
+use crate::quizzes::attempts;
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
+
+async fn current(ctx: &super::extract::Ctx, slug: String) -> Result<CourseVersion, WebError> {
+    ctx.state
+        .db
+        .read(move |conn| db::learning::current_version(conn, &slug))
+        .await
+        .map_err(|e: DbError| WebError::from(e))?
+        .ok_or(WebError::NotFound)
+}
+
+pub async fn overview(
+    signed_in: SignedIn,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let version = current(&ctx, slug.into_inner()).await?;
+    let standing = attempts::standing(
+        &ctx.state.db,
+        viewer.user.id,
+        version.clone(),
+        ctx.state.now(),
+    )
+    .await?;
+    let mut page = ctx.page();
+    page.insert("course", &version);
+    page.insert("standing", &standing);
+    page.insert("used", &standing.attempts.len());
+    ctx.render("final/overview.html", &page)
+}
+
+pub async fn start(
+    signed_in: SignedIn,
+    slug: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let version = current(&ctx, slug.into_inner()).await?;
+    let base = format!("/courses/{}/final", version.slug);
+    let id = attempts::start(&ctx.state.db, viewer.user.id, version, ctx.state.now()).await?;
+    Ok(see_other(format!("{base}/{id}/q/1")))
+}
+
+pub async fn question(
+    signed_in: SignedIn,
+    path: web::Path<(String, i64, usize)>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let (slug, id, number) = path.into_inner();
+    let (attempt, pool) = attempts::load(&ctx.state.db, viewer.user.id, id).await?;
+    if attempt.submitted_at.is_some() {
+        return Ok(see_other(format!("/courses/{slug}/final/{id}/result")));
+    }
+    let drawn = number
+        .checked_sub(1)
+        .and_then(|i| attempt.draw.questions.get(i))
+        .ok_or(WebError::NotFound)?;
+    let question = pool
+        .iter()
+        .find(|q| q.key == drawn.key)
+        .ok_or(WebError::NotFound)?;
+    // Options in the attempt's own order; the right ones are never sent.
+    let options: Vec<_> = drawn
+        .options
+        .iter()
+        .filter_map(|key| question.options.iter().find(|o| &o.key == key))
+        .map(|o| serde_json::json!({"key": o.key, "text": o.text}))
+        .collect();
+    let chosen: Vec<&String> = attempt
+        .answers
+        .get(&drawn.key)
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
+    let mut page = ctx.page();
+    page.insert("base", &format!("/courses/{slug}/final/{id}"));
+    page.insert("number", &number);
+    page.insert("total", &attempt.draw.questions.len());
+    page.insert("prompt", &question.prompt);
+    page.insert("kind", &question.kind);
+    page.insert("options", &options);
+    page.insert("chosen", &chosen);
+    ctx.render("final/question.html", &page)
+}
+
+pub async fn save(
+    signed_in: SignedIn,
+    path: web::Path<(String, i64, usize)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let (slug, id, number) = path.into_inner();
+    let index = number.checked_sub(1).ok_or(WebError::NotFound)?;
+    let chosen = fields
+        .iter()
+        .filter(|(name, _)| name == "answer")
+        .map(|(_, value)| value.clone())
+        .collect();
+    attempts::answer(
+        &ctx.state.db,
+        viewer.user.id,
+        id,
+        index,
+        chosen,
+        ctx.state.now(),
+    )
+    .await?;
+    let go_back = fields.iter().any(|(name, _)| name == "back");
+    let (attempt, _) = attempts::load(&ctx.state.db, viewer.user.id, id).await?;
+    let next = if go_back {
+        number.saturating_sub(1).max(1)
+    } else {
+        number + 1
+    };
+    Ok(if !go_back && next > attempt.draw.questions.len() {
+        see_other(format!("/courses/{slug}/final/{id}/review"))
+    } else {
+        see_other(format!("/courses/{slug}/final/{id}/q/{next}"))
+    })
+}
+
+pub async fn review(
+    signed_in: SignedIn,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let (slug, id) = path.into_inner();
+    let (attempt, _) = attempts::load(&ctx.state.db, viewer.user.id, id).await?;
+    if attempt.submitted_at.is_some() {
+        return Ok(see_other(format!("/courses/{slug}/final/{id}/result")));
+    }
+    let answered: Vec<bool> = attempt
+        .draw
+        .questions
+        .iter()
+        .map(|q| attempt.answers.get(&q.key).is_some_and(|c| !c.is_empty()))
+        .collect();
+    let mut page = ctx.page();
+    page.insert("base", &format!("/courses/{slug}/final/{id}"));
+    page.insert("answered", &answered);
+    page.insert("missing", &answered.iter().filter(|a| !**a).count());
+    ctx.render("final/review.html", &page)
+}
+
+pub async fn submit(
+    signed_in: SignedIn,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let (slug, id) = path.into_inner();
+    let version = current(&ctx, slug.clone()).await?;
+    attempts::submit(&ctx.state.db, viewer.user.id, id, version, ctx.state.now()).await?;
+    Ok(see_other(format!("/courses/{slug}/final/{id}/result")))
+}
+
+pub async fn result(
+    signed_in: SignedIn,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let (slug, id) = path.into_inner();
+    let (attempt, pool) = attempts::load(&ctx.state.db, viewer.user.id, id).await?;
+    if attempt.submitted_at.is_none() {
+        return Ok(see_other(format!("/courses/{slug}/final/{id}/review")));
+    }
+    let version = current(&ctx, slug.clone()).await?;
+    let standing = attempts::standing(
+        &ctx.state.db,
+        viewer.user.id,
+        version.clone(),
+        ctx.state.now(),
+    )
+    .await?;
+    let reviewed = attempts::review(&pool, &attempt);
+    let missed: Vec<_> = reviewed.iter().filter(|r| !r.correct).collect();
+    let mut page = ctx.page();
+    page.insert("course", &version);
+    page.insert("attempt", &attempt);
+    page.insert("missed", &missed);
+    page.insert("standing", &standing);
+    ctx.render("final/result.html", &page)
+}

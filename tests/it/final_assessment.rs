@@ -1,0 +1,255 @@
+//! The final assessment: eligibility, attempts that survive a dropped connection, grading,
+//! retries, limits and waiting, completion recorded once, and every bad input refused.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{
+    Backend, Browser, PASSWORD, TestApp, copy_of_minimal, edit_file, location, now, texts,
+};
+use crate::{both_backends, spawn};
+
+both_backends!(
+    a_learner_fails_retries_passes_and_completes_the_course,
+    an_attempt_survives_a_dropped_connection,
+    bad_input_to_the_final_assessment_is_refused,
+    a_waiting_time_between_attempts_is_kept,
+);
+
+fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses")
+}
+
+/// Completes both chapters of the minimal course through their practice checks.
+async fn complete_chapters(browser: &Browser) {
+    for (chapter, answer) in [("water", "a"), ("latrines", "true")] {
+        let page = format!("/courses/minimal/{chapter}");
+        let response = browser
+            .submit(&page, &format!("{page}/check"), &[("q.q1", answer)])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
+/// The right (or wrong) answers to the question on page `n` of an attempt, by its prompt.
+async fn answer(browser: &Browser, attempt: &str, n: usize, right: bool) -> reqwest::Response {
+    let page = format!("{attempt}/q/{n}");
+    let (status, html) = browser.get_html(&page).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let prompt = texts(&html, "legend").join(" ");
+    let answers: &[&str] = match (prompt.contains("ជួយ"), right) {
+        (true, true) => &["a", "b"],
+        (true, false) => &["a"], // partly right is wrong
+        (false, true) => &["false"],
+        (false, false) => &["true"],
+    };
+    let fields: Vec<(&str, &str)> = answers.iter().map(|a| ("answer", *a)).collect();
+    browser.submit(&page, &page, &fields).await
+}
+
+async fn start(browser: &Browser) -> String {
+    let response = browser
+        .submit(
+            "/courses/minimal/final",
+            "/courses/minimal/final/start",
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    location(&response).trim_end_matches("/q/1").to_owned()
+}
+
+async fn take(browser: &Browser, right: bool) -> String {
+    let attempt = start(browser).await;
+    let response = answer(browser, &attempt, 1, right).await;
+    assert_eq!(location(&response), format!("{attempt}/q/2"));
+    let response = answer(browser, &attempt, 2, right).await;
+    assert_eq!(location(&response), format!("{attempt}/review"));
+    let response = browser
+        .submit(
+            &format!("{attempt}/review"),
+            &format!("{attempt}/submit"),
+            &[],
+        )
+        .await;
+    assert_eq!(location(&response), format!("{attempt}/result"));
+    attempt
+}
+
+async fn a_learner_fails_retries_passes_and_completes_the_course(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.register("learner@example.org", "Learner").await;
+
+    // Not before the chapters are complete.
+    let (_, html) = app.get_html("/courses/minimal/final").await;
+    assert!(!texts(&html, ".problem").is_empty());
+    assert!(crate::helpers::csrf_token(&html).is_some());
+    let response = app
+        .submit(
+            "/courses/minimal/final",
+            "/courses/minimal/final/start",
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.rows("attempts").await, 0);
+
+    complete_chapters(&app).await;
+    let first = take(&app, false).await;
+    let (_, html) = app.get_html(&format!("{first}/result")).await;
+    assert!(texts(&html, ".problem")[0].contains("០%"), "{html}");
+    assert_eq!(texts(&html, ".feedback li").len(), 2, "both to revisit");
+    assert!(crate::helpers::href(&html, ".feedback a").contains("/courses/minimal/"));
+    assert_eq!(app.rows("completions").await, 0);
+
+    let second = take(&app, true).await;
+    assert_ne!(first, second);
+    let (_, html) = app.get_html(&format!("{second}/result")).await;
+    assert!(texts(&html, ".notice")[0].contains("១០០%"), "{html}");
+    assert_eq!(app.rows("completions").await, 1);
+
+    // Submitting again (a double click, a retried request) changes nothing.
+    let response = app
+        .submit(
+            &format!("{second}/result"),
+            &format!("{second}/submit"),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.rows("completions").await, 1);
+    // Completed: no further attempts.
+    let response = app
+        .submit(
+            "/courses/minimal/final",
+            "/courses/minimal/final/start",
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // A new version of the course does not take the completion away.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = copy_of_minimal(dir.path(), "minimal");
+    edit_file(
+        &copy.join("chapters/01-water.en.md"),
+        "Ask the users.",
+        "Ask the users often.",
+    );
+    sala::courses::publish::publish_folder(&app.db, &copy, "", None, now())
+        .await
+        .unwrap();
+    let (_, html) = app.get_html("/courses/minimal/final").await;
+    assert!(
+        !texts(&html, ".notice").is_empty(),
+        "still completed: {html}"
+    );
+}
+
+async fn an_attempt_survives_a_dropped_connection(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.register("learner@example.org", "Learner").await;
+    complete_chapters(&app).await;
+    let attempt = start(&app).await;
+    // A double click on "start" lands on the same attempt.
+    assert_eq!(start(&app).await, attempt);
+    answer(&app, &attempt, 1, true).await;
+    let (_, first_page) = app.get_html(&format!("{attempt}/q/1")).await;
+
+    // The connection drops; later, on the phone, the learner signs in again.
+    let phone = app.new_browser();
+    phone.sign_in("learner@example.org", PASSWORD).await;
+    let (_, html) = phone.get_html("/courses/minimal/final").await;
+    assert_eq!(
+        crate::helpers::href(&html, "main a.button"),
+        format!("{attempt}/q/1")
+    );
+    let (_, again) = phone.get_html(&format!("{attempt}/q/1")).await;
+    assert_eq!(
+        texts(&again, "legend"),
+        texts(&first_page, "legend"),
+        "the same question first"
+    );
+    assert!(again.contains(" checked"), "the saved answer is there");
+    assert_eq!(
+        texts(&again, "label"),
+        texts(&first_page, "label"),
+        "options in the same order"
+    );
+    assert_eq!(app.rows("attempts").await, 1);
+}
+
+async fn bad_input_to_the_final_assessment_is_refused(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.register("learner@example.org", "Learner").await;
+    complete_chapters(&app).await;
+    let attempt = start(&app).await;
+    let page = format!("{attempt}/q/1");
+    assert_eq!(
+        app.get(&format!("{attempt}/q/99")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{attempt}/q/0")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let response = app
+        .submit(&page, &page, &[("answer", "no-such-option")])
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = app.post_raw(&page, &[("answer", "a")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    assert_eq!(app.rows("attempt_answers").await, 0);
+
+    // Another learner cannot see or answer this attempt.
+    let other = app.new_browser();
+    other.register("other@example.org", "Other").await;
+    assert_eq!(other.get(&page).await.status(), StatusCode::NOT_FOUND);
+    let response = other
+        .submit("/courses/minimal", &page, &[("answer", "a")])
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = other
+        .submit("/courses/minimal", &format!("{attempt}/submit"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // A submitted attempt takes no more answers.
+    app.submit(
+        &format!("{attempt}/review"),
+        &format!("{attempt}/submit"),
+        &[],
+    )
+    .await;
+    let response = app
+        .submit("/courses/minimal", &page, &[("answer", "a")])
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(response.text().await.unwrap().contains("<h1>"));
+    assert_eq!(app.rows("attempt_answers").await, 0);
+    let _: &TestApp = &app;
+}
+
+async fn a_waiting_time_between_attempts_is_kept(backend: Backend) {
+    let app = spawn!(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = copy_of_minimal(dir.path(), "minimal");
+    edit_file(
+        &copy.join("course.toml"),
+        "attempts = 3",
+        "attempts = 2\nwait_minutes = 60",
+    );
+    sala::courses::publish::publish_folder(&app.db, &copy, "", None, now())
+        .await
+        .unwrap();
+    app.register("learner@example.org", "Learner").await;
+    complete_chapters(&app).await;
+    take(&app, false).await;
+    let response = app
+        .submit(
+            "/courses/minimal/final",
+            "/courses/minimal/final/start",
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.rows("attempts").await, 1);
+}
