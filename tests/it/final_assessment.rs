@@ -253,3 +253,87 @@ async fn a_waiting_time_between_attempts_is_kept(backend: Backend) {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(app.rows("attempts").await, 1);
 }
+
+both_backends!(the_wash_course_from_the_first_chapter_to_completion);
+
+async fn the_wash_course_from_the_first_chapter_to_completion(backend: Backend) {
+    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("courses");
+    let app = spawn!(backend, move |s| s.courses_dir = courses);
+    app.register("learner@example.org", "Learner").await;
+    let (version, chapters, final_pool, practice) = app
+        .db
+        .read(|conn| {
+            let version = sala::db::learning::current_version(conn, "inclusive-wash")?.unwrap();
+            let chapters = sala::db::learning::chapter_list(conn, version.version_id)?;
+            let pool = sala::db::quizzes::questions(conn, version.version_id, None)?;
+            let mut practice = Vec::new();
+            for chapter in &chapters {
+                practice.push(sala::db::quizzes::questions(
+                    conn,
+                    version.version_id,
+                    Some(&chapter.key),
+                )?);
+            }
+            Ok::<_, sala::db::DbError>((version, chapters, pool, practice))
+        })
+        .await
+        .unwrap();
+    assert_eq!(chapters.len(), 9);
+    assert!(final_pool.len() >= 15);
+
+    // Nine chapters, each completed through its practice check (any answers do).
+    for (chapter, questions) in chapters.iter().zip(&practice) {
+        let page = format!("/courses/inclusive-wash/{}", chapter.key);
+        let fields: Vec<(String, String)> = questions
+            .iter()
+            .map(|q| (format!("q.{}", q.key), q.options[0].key.clone()))
+            .collect();
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = app.submit(&page, &format!("{page}/check"), &fields).await;
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+    }
+    let (_, html) = app.get_html("/courses/inclusive-wash").await;
+    assert!(html.contains(r#"value="100""#));
+
+    // The final assessment: 15 of the 20 questions, answered right by their prompts.
+    let response = app
+        .submit(
+            "/courses/inclusive-wash/final",
+            "/courses/inclusive-wash/final/start",
+            &[],
+        )
+        .await;
+    let attempt = location(&response).trim_end_matches("/q/1").to_owned();
+    for n in 1..=15 {
+        let page = format!("{attempt}/q/{n}");
+        let (_, html) = app.get_html(&page).await;
+        let legend = texts(&html, "legend").join(" ");
+        let question = final_pool
+            .iter()
+            .find(|q| legend.contains(&q.prompt.km))
+            .unwrap_or_else(|| panic!("a question of the pool: {legend}"));
+        let fields: Vec<(&str, &str)> = question
+            .options
+            .iter()
+            .filter(|o| o.correct)
+            .map(|o| ("answer", o.key.as_str()))
+            .collect();
+        let response = app.submit(&page, &page, &fields).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let response = app
+        .submit(
+            &format!("{attempt}/review"),
+            &format!("{attempt}/submit"),
+            &[],
+        )
+        .await;
+    assert_eq!(location(&response), format!("{attempt}/result"));
+    let (_, html) = app.get_html(&format!("{attempt}/result")).await;
+    assert!(texts(&html, "[role=status]")[0].contains("១០០%"), "{html}");
+    assert_eq!(app.rows("completions").await, 1);
+    let _ = version;
+}
