@@ -321,3 +321,4 @@ final-to-revisit = To read again
 final-back = Back to the final assessment
 final-completed = You completed this course with { $score }%.
 error-title-conflict = Already done
+catalogue-offline = at most { $kb } KB to save for offline reading

@@ -321,3 +321,4 @@ final-to-revisit = ត្រូវអានម្តងទៀត
 final-back = ត្រឡប់ទៅការវាយតម្លៃចុងក្រោយ
 final-completed = អ្នកបានបញ្ចប់វគ្គសិក្សានេះ ដោយទទួលបាន { $score }%។
 error-title-conflict = បានធ្វើរួចហើយ
+catalogue-offline = យ៉ាងច្រើន { $kb } KB ដើម្បីរក្សាទុកអានពេលគ្មានអ៊ីនធឺណិត

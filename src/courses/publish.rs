@@ -243,6 +243,7 @@ fn store(
             created_by: by.map(|u| u.0),
             now,
             preview_token_hash: preview,
+            offline_bytes: offline_bytes(version),
         },
     )?;
     for file in &version.media {
@@ -292,6 +293,18 @@ fn store(
             version: version_id,
         },
     })
+}
+
+/// What saving the version for offline reading downloads at most: each chapter in its
+/// longer language and every picture (all its sizes), before compression.
+fn offline_bytes(version: &PreparedVersion) -> i64 {
+    let pages: usize = version
+        .chapters
+        .iter()
+        .map(|c| c.html.km.len().max(c.html.en.len()))
+        .sum();
+    let pictures: usize = version.media.iter().map(|m| m.bytes.len()).sum();
+    (pages + pictures) as i64
 }
 
 /// JSON for the columns that hold structured text.

@@ -92,6 +92,7 @@ pub struct NewVersion<'a> {
     pub created_by: Option<i64>,
     pub now: NaiveDateTime,
     pub preview_token_hash: Option<&'a str>,
+    pub offline_bytes: i64,
 }
 
 pub fn insert_version(conn: &mut DbConnection, v: &NewVersion<'_>) -> Result<i64, DbError> {
@@ -109,6 +110,7 @@ pub fn insert_version(conn: &mut DbConnection, v: &NewVersion<'_>) -> Result<i64
         course_versions::created_at.eq(v.now),
         course_versions::published_at.eq(v.number.map(|_| v.now)),
         course_versions::preview_token_hash.eq(v.preview_token_hash),
+        course_versions::offline_bytes.eq(v.offline_bytes),
     );
     Ok(on_backend!(conn, |c| diesel::insert_into(
         course_versions::table

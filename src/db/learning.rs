@@ -174,6 +174,19 @@ pub fn chapter_list(conn: &mut DbConnection, version: i64) -> Result<Vec<Chapter
 }
 
 /// Chapters per version, for the catalogue.
+/// What saving each version for offline reading downloads at most, in bytes.
+pub fn offline_sizes(
+    conn: &mut DbConnection,
+    versions: &[i64],
+) -> Result<HashMap<i64, i64>, DbError> {
+    Ok(course_versions::table
+        .filter(course_versions::id.eq_any(versions))
+        .select((course_versions::id, course_versions::offline_bytes))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 pub fn chapter_counts(
     conn: &mut DbConnection,
     versions: &[i64],

@@ -104,6 +104,7 @@ diesel::table! {
         created_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         preview_token_hash -> Nullable<Text>,
+        offline_bytes -> BigInt,
     }
 }
 

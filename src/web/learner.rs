@@ -21,6 +21,8 @@ struct CatalogueEntry {
     course: CourseVersion,
     chapters: i64,
     minutes: i64,
+    /// Kilobytes, rounded up.
+    offline_kb: i64,
 }
 
 pub async fn catalogue(ctx: Ctx, query: web::Query<Search>) -> Result<HttpResponse, WebError> {
@@ -33,6 +35,7 @@ pub async fn catalogue(ctx: Ctx, query: web::Query<Search>) -> Result<HttpRespon
             let courses = db::learning::catalogue(conn, Some(&term))?;
             let ids: Vec<i64> = courses.iter().map(|c| c.version_id).collect();
             let counts = db::learning::chapter_counts(conn, &ids)?;
+            let sizes = db::learning::offline_sizes(conn, &ids)?;
             Ok::<_, DbError>(
                 courses
                     .into_iter()
@@ -40,6 +43,12 @@ pub async fn catalogue(ctx: Ctx, query: web::Query<Search>) -> Result<HttpRespon
                         let (chapters, minutes) =
                             counts.get(&course.version_id).copied().unwrap_or_default();
                         CatalogueEntry {
+                            offline_kb: (sizes
+                                .get(&course.version_id)
+                                .copied()
+                                .unwrap_or_default()
+                                + 1023)
+                                / 1024,
                             course,
                             chapters,
                             minutes,

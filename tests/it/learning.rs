@@ -25,6 +25,11 @@ async fn anyone_finds_and_reads_a_course_without_an_account(backend: Backend) {
     let (status, html) = app.get_html("/courses").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(texts(&html, ".cards h2"), ["វគ្គសាកល្បង"]);
+    let facts = texts(&html, ".cards small").join(" ");
+    assert!(
+        facts.contains("KB") && facts.contains("២ ជំពូក"),
+        "chapters and size to save: {facts}"
+    );
     // Khmer has no spaces between words: a part of a word finds the course.
     let (_, html) = app.get_html("/courses?q=សាកល").await;
     assert_eq!(texts(&html, ".cards h2").len(), 1);
