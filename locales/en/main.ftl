@@ -322,3 +322,4 @@ final-back = Back to the final assessment
 final-completed = You completed this course with { $score }%.
 error-title-conflict = Already done
 catalogue-offline = at most { $kb } KB to save for offline reading
+check-chapter-reserved = A chapter cannot be called "{ $chapter }": that name is taken by the course's own pages.

@@ -413,6 +413,11 @@ fn check_chapters(
             problems.push(Problem::new(path, None, "check-chapter-name"));
             continue;
         };
+        // `final` is the address of the final assessment (/courses/<slug>/final).
+        if key == "final" {
+            problems.push(Problem::new(path, None, "check-chapter-reserved").with("chapter", key));
+            continue;
+        }
         if !LANGS.contains(&lang.as_str()) {
             problems.push(Problem::new(path, None, "check-chapter-lang").with("lang", lang));
             continue;

@@ -202,6 +202,11 @@ fn cases() -> Vec<(&'static str, Vec<Change>, &'static str)> {
             "chapters/1-water.en.md",
         ),
         (
+            "check-chapter-reserved",
+            vec![Set("chapters/03-final.en.md", "x")],
+            "chapters/03-final.en.md",
+        ),
+        (
             "check-chapter-lang",
             vec![Set("chapters/01-water.fr.md", "x")],
             "chapters/01-water.fr.md",
