@@ -145,6 +145,18 @@ pub fn current_version(
     Ok(row.and_then(to_version))
 }
 
+/// The newest published version of a course and its chapters (without their text).
+pub fn current_with_chapters(
+    conn: &mut DbConnection,
+    slug: &str,
+) -> Result<Option<(CourseVersion, Vec<ChapterSummary>)>, DbError> {
+    let Some(version) = current_version(conn, slug)? else {
+        return Ok(None);
+    };
+    let chapters = chapter_list(conn, version.version_id)?;
+    Ok(Some((version, chapters)))
+}
+
 /// The chapters of a version, without their text.
 pub fn chapter_list(conn: &mut DbConnection, version: i64) -> Result<Vec<ChapterSummary>, DbError> {
     let rows: Vec<(String, i32, i32, String, String, String)> = chapters::table

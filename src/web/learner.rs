@@ -88,10 +88,10 @@ async fn course_and_states(
     ctx.state
         .db
         .read(move |conn| {
-            let Some(version) = db::learning::current_version(conn, &slug)? else {
+            let Some((version, chapters)) = db::learning::current_with_chapters(conn, &slug)?
+            else {
                 return Ok::<_, DbError>(None);
             };
-            let chapters = db::learning::chapter_list(conn, version.version_id)?;
             let (states, last) = match user {
                 Some(user) => {
                     let progress = db::learning::progress(conn, user, version.course_id)?;
@@ -208,10 +208,10 @@ pub async fn mark_read(
         .state
         .db
         .write(move |conn| {
-            let Some(version) = db::learning::current_version(conn, &slug)? else {
+            let Some((version, chapters)) = db::learning::current_with_chapters(conn, &slug)?
+            else {
                 return Ok::<_, DbError>(None);
             };
-            let chapters = db::learning::chapter_list(conn, version.version_id)?;
             let Some(index) = chapters.iter().position(|c| c.key == key) else {
                 return Ok(None);
             };
@@ -253,10 +253,10 @@ pub async fn my(signed_in: SignedIn) -> Result<HttpResponse, WebError> {
         .read(move |conn| {
             let mut out = Vec::new();
             for (course_id, slug, last, last_activity) in db::learning::enrolments(conn, user)? {
-                let Some(version) = db::learning::current_version(conn, &slug)? else {
+                let Some((version, chapters)) = db::learning::current_with_chapters(conn, &slug)?
+                else {
                     continue;
                 };
-                let chapters = db::learning::chapter_list(conn, version.version_id)?;
                 let progress = db::learning::progress(conn, user, course_id)?;
                 let states = learning::states(&chapters, &progress);
                 out.push(MyCourse {
@@ -394,10 +394,10 @@ pub async fn check(
         .state
         .db
         .read(move |conn| {
-            let Some(version) = db::learning::current_version(conn, &slug)? else {
+            let Some((version, chapters)) = db::learning::current_with_chapters(conn, &slug)?
+            else {
                 return Ok::<_, DbError>(None);
             };
-            let chapters = db::learning::chapter_list(conn, version.version_id)?;
             let questions = db::quizzes::questions(conn, version.version_id, Some(&wanted))?;
             Ok(Some((version, chapters, questions)))
         })
