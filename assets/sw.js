@@ -53,22 +53,42 @@ self.addEventListener('fetch', function (event) {
   }
 });
 
-/* Sends what waits, oldest first; an answer from the server (even a redirect) means it
-   arrived, and only then is it removed. */
+/* A fresh CSRF token for the learner's current session, from the chapter page itself: the
+   token saved with an offline post may be from a session that has since changed. None
+   when nobody is signed in (the post then waits until someone is). */
+function freshToken(item) {
+  var page = item.url.replace(/\/(read|check)$/, '');
+  return fetch(page, { credentials: 'same-origin' }).then(function (response) {
+    return response.text();
+  }).then(function (html) {
+    var found = html.match(/name="csrf" value="([^"]+)"/);
+    return found ? found[1] : null;
+  });
+}
+
+/* Sends what waits, oldest first. An item is removed only when the server took it (a
+   redirect or a page) or can never take it (400, 404); refused (403) or failed, it stays. */
 function flush() {
   return store('readonly', function (posts) { return posts.getAll(); }).then(function (items) {
     return (items || []).reduce(function (done, item) {
       return done.then(function () {
-        return fetch(item.url, {
-          method: 'POST',
-          body: item.body,
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          credentials: 'same-origin',
-          redirect: 'manual'
-        }).then(function (response) {
-          if (response.type === 'opaqueredirect' || response.status < 500) {
-            return store('readwrite', function (posts) { return posts.delete(item.id); });
-          }
+        return freshToken(item).then(function (token) {
+          if (!token) return;
+          var form = new URLSearchParams(item.body);
+          form.set('csrf', token);
+          return fetch(item.url, {
+            method: 'POST',
+            body: form.toString(),
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+            credentials: 'same-origin',
+            redirect: 'manual'
+          }).then(function (response) {
+            var taken = response.type === 'opaqueredirect' || response.status === 200;
+            var hopeless = response.status === 400 || response.status === 404;
+            if (taken || hopeless) {
+              return store('readwrite', function (posts) { return posts.delete(item.id); });
+            }
+          });
         }, function () {});
       });
     }, Promise.resolve());

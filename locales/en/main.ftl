@@ -323,3 +323,4 @@ final-completed = You completed this course with { $score }%.
 error-title-conflict = Already done
 catalogue-offline = at most { $kb } KB to save for offline reading
 check-chapter-reserved = A chapter cannot be called "{ $chapter }": that name is taken by the course's own pages.
+check-cosigner-unknown = The co-signing organisation "{ $cosigner }" does not exist in Sala. Ask an administrator to create it first.

@@ -413,8 +413,8 @@ fn check_chapters(
             problems.push(Problem::new(path, None, "check-chapter-name"));
             continue;
         };
-        // `final` is the address of the final assessment (/courses/<slug>/final).
-        if key == "final" {
+        // `final` and `print` are addresses of the course's own pages.
+        if key == "final" || key == "print" {
             problems.push(Problem::new(path, None, "check-chapter-reserved").with("chapter", key));
             continue;
         }

@@ -139,6 +139,16 @@ pub async fn create_draft(
                         .with("publisher", slug.clone()),
                 ]));
             }
+            // A co-signer signs certificates: from the web it must be an organisation that
+            // an admin has already created, never one conjured up by an upload.
+            if let Some(cosigner) = &prepared.meta.cosigner {
+                if db::organisations::find_by_slug(conn, &cosigner.slug)?.is_none() {
+                    return Err(CourseError::Invalid(vec![
+                        Problem::new("course.toml", None, "check-cosigner-unknown")
+                            .with("cosigner", cosigner.slug.clone()),
+                    ]));
+                }
+            }
             store(conn, &prepared, &note, Some(by), now, Some(&preview))
         })
         .await?;

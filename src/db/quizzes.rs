@@ -204,6 +204,16 @@ pub fn submit(
     Ok(changed == 1)
 }
 
+/// The settings (JSON) stored with a version.
+pub fn version_settings(conn: &mut DbConnection, version: i64) -> Result<Option<String>, DbError> {
+    use super::schema::course_versions;
+    Ok(course_versions::table
+        .find(version)
+        .select(course_versions::settings)
+        .first(conn)
+        .optional()?)
+}
+
 /// The learner's completion of a course, if recorded: (version number, score, when).
 pub fn completion(
     conn: &mut DbConnection,

@@ -42,6 +42,7 @@ pub fn rules(version: &CourseVersion) -> Result<CourseMeta, FinalError> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub id: i64,
+    pub course_id: i64,
     pub number: i32,
     pub started_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
@@ -64,6 +65,7 @@ fn to_attempt(conn: &mut DbConnection, row: AttemptRow) -> Result<Attempt, Final
     }
     Ok(Attempt {
         id: row.id,
+        course_id: row.course_id,
         number: row.number,
         started_at: row.started_at,
         submitted_at: row.submitted_at,
@@ -145,6 +147,22 @@ pub async fn start(
     version: CourseVersion,
     now: NaiveDateTime,
 ) -> Result<i64, FinalError> {
+    match start_once(db, user, version.clone(), now).await {
+        // Two starts racing (a double click on PostgreSQL): the other one made the attempt.
+        Err(FinalError::Db(error)) if error.is_unique_violation() => {
+            let standing = standing(db, user, version, now).await?;
+            standing.open.ok_or(FinalError::Db(error))
+        }
+        other => other,
+    }
+}
+
+async fn start_once(
+    db: &Db,
+    user: UserId,
+    version: CourseVersion,
+    now: NaiveDateTime,
+) -> Result<i64, FinalError> {
     let seed = rand::rngs::OsRng.next_u64();
     db.write(move |conn| {
         let standing = standing_in(conn, user, &version, now)?;
@@ -183,10 +201,15 @@ pub async fn start(
 }
 
 /// A learner's own attempt with its question pool; someone else's is "not found".
-pub async fn load(db: &Db, user: UserId, id: i64) -> Result<(Attempt, Vec<Question>), FinalError> {
+pub async fn load(
+    db: &Db,
+    user: UserId,
+    course: i64,
+    id: i64,
+) -> Result<(Attempt, Vec<Question>), FinalError> {
     db.read(move |conn| {
         let row = db::quizzes::attempt(conn, id)?
-            .filter(|r| r.user_id == user.0)
+            .filter(|r| r.user_id == user.0 && r.course_id == course)
             .ok_or(FinalError::NotFound)?;
         let pool = db::quizzes::questions(conn, row.version_id, None)?;
         Ok((to_attempt(conn, row)?, pool))
@@ -198,6 +221,7 @@ pub async fn load(db: &Db, user: UserId, id: i64) -> Result<(Attempt, Vec<Questi
 pub async fn answer(
     db: &Db,
     user: UserId,
+    course: i64,
     id: i64,
     index: usize,
     chosen: BTreeSet<String>,
@@ -205,7 +229,7 @@ pub async fn answer(
 ) -> Result<(), FinalError> {
     db.write(move |conn| {
         let row = db::quizzes::attempt(conn, id)?
-            .filter(|r| r.user_id == user.0)
+            .filter(|r| r.user_id == user.0 && r.course_id == course)
             .ok_or(FinalError::NotFound)?;
         if row.submitted_at.is_some() {
             return Err(FinalError::Submitted);
@@ -248,17 +272,23 @@ pub async fn submit(
     let completion = db
         .write(move |conn| {
             let row = db::quizzes::attempt(conn, id)?
-                .filter(|r| r.user_id == user.0)
+                .filter(|r| r.user_id == user.0 && r.course_id == version.course_id)
                 .ok_or(FinalError::NotFound)?;
             if row.submitted_at.is_some() {
                 return Ok::<_, FinalError>(None);
             }
             let attempt = to_attempt(conn, row.clone())?;
             let pool = db::quizzes::questions(conn, row.version_id, None)?;
-            let meta = rules(&version)?;
+            // The pass mark of the version the attempt was drawn from.
+            let settings =
+                db::quizzes::version_settings(conn, row.version_id)?.ok_or(FinalError::NotFound)?;
+            let meta: CourseMeta = serde_json::from_str(&settings)
+                .map_err(|e| FinalError::Db(DbError::Corrupt(e.to_string())))?;
             let result = score(&pool, &attempt.draw, &attempt.answers);
             let passed = i64::from(result) >= meta.pass_mark;
-            db::quizzes::submit(conn, id, result, passed, now)?;
+            if !db::quizzes::submit(conn, id, result, passed, now)? {
+                return Ok(None);
+            }
             let standing = standing_in(conn, user, &version, now)?;
             let chapters_done = {
                 let chapters = db::learning::chapter_list(conn, version.version_id)?;
@@ -292,6 +322,55 @@ pub async fn submit(
         on_completed(done);
     }
     Ok(completion)
+}
+
+/// Records the completion of a learner who passed an attempt before finishing the chapters
+/// (a course whose final assessment is open from the start) once the chapters are done.
+pub async fn settle(
+    db: &Db,
+    user: UserId,
+    version: CourseVersion,
+    now: NaiveDateTime,
+) -> Result<(), FinalError> {
+    let completion = db
+        .write(move |conn| {
+            let standing = standing_in(conn, user, &version, now)?;
+            let best = standing
+                .attempts
+                .iter()
+                .filter(|a| a.passed == Some(true))
+                .filter_map(|a| a.score)
+                .max();
+            let chapters = db::learning::chapter_list(conn, version.version_id)?;
+            let progress = db::learning::progress(conn, user, version.course_id)?;
+            let done = learning::states(&chapters, &progress)
+                .iter()
+                .all(|s| s.is_done());
+            match best {
+                Some(score) if done && standing.completed.is_none() => {
+                    let recorded = db::quizzes::record_completion(
+                        conn,
+                        user,
+                        version.course_id,
+                        (version.version_id, version.number),
+                        score,
+                        now,
+                    )?;
+                    Ok::<_, FinalError>(recorded.then_some(Completion {
+                        user,
+                        course_id: version.course_id,
+                        version_number: version.number,
+                        score,
+                    }))
+                }
+                _ => Ok(None),
+            }
+        })
+        .await?;
+    if let Some(done) = &completion {
+        on_completed(done);
+    }
+    Ok(())
 }
 
 /// Called once when a learner completes a course. Certificates are issued from here (the

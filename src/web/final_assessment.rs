@@ -31,6 +31,13 @@ pub async fn overview(
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
     let version = current(&ctx, slug.into_inner()).await?;
+    attempts::settle(
+        &ctx.state.db,
+        viewer.user.id,
+        version.clone(),
+        ctx.state.now(),
+    )
+    .await?;
     let standing = attempts::standing(
         &ctx.state.db,
         viewer.user.id,
@@ -63,7 +70,8 @@ pub async fn question(
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
     let (slug, id, number) = path.into_inner();
-    let (attempt, pool) = attempts::load(&ctx.state.db, viewer.user.id, id).await?;
+    let course = current(&ctx, slug.clone()).await?.course_id;
+    let (attempt, pool) = attempts::load(&ctx.state.db, viewer.user.id, course, id).await?;
     if attempt.submitted_at.is_some() {
         return Ok(see_other(format!("/courses/{slug}/final/{id}/result")));
     }
@@ -105,6 +113,7 @@ pub async fn save(
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
     let (slug, id, number) = path.into_inner();
+    let course = current(&ctx, slug.clone()).await?.course_id;
     let index = number.checked_sub(1).ok_or(WebError::NotFound)?;
     let chosen = fields
         .iter()
@@ -114,6 +123,7 @@ pub async fn save(
     attempts::answer(
         &ctx.state.db,
         viewer.user.id,
+        course,
         id,
         index,
         chosen,
@@ -121,7 +131,7 @@ pub async fn save(
     )
     .await?;
     let go_back = fields.iter().any(|(name, _)| name == "back");
-    let (attempt, _) = attempts::load(&ctx.state.db, viewer.user.id, id).await?;
+    let (attempt, _) = attempts::load(&ctx.state.db, viewer.user.id, course, id).await?;
     let next = if go_back {
         number.saturating_sub(1).max(1)
     } else {
@@ -140,7 +150,8 @@ pub async fn review(
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
     let (slug, id) = path.into_inner();
-    let (attempt, _) = attempts::load(&ctx.state.db, viewer.user.id, id).await?;
+    let course = current(&ctx, slug.clone()).await?.course_id;
+    let (attempt, _) = attempts::load(&ctx.state.db, viewer.user.id, course, id).await?;
     if attempt.submitted_at.is_some() {
         return Ok(see_other(format!("/courses/{slug}/final/{id}/result")));
     }
@@ -175,7 +186,8 @@ pub async fn result(
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
     let (slug, id) = path.into_inner();
-    let (attempt, pool) = attempts::load(&ctx.state.db, viewer.user.id, id).await?;
+    let course = current(&ctx, slug.clone()).await?.course_id;
+    let (attempt, pool) = attempts::load(&ctx.state.db, viewer.user.id, course, id).await?;
     if attempt.submitted_at.is_none() {
         return Ok(see_other(format!("/courses/{slug}/final/{id}/review")));
     }

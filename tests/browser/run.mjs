@@ -183,14 +183,15 @@ const scenarios = {
     }
     await page.click('form[action$="/final/start"] button');
     check(/\/final\/\d+\/q\/1$/.test(page.url()), 'the first question: ' + page.url());
-    await (await page.$('fieldset input')).check();
+    await (await page.waitForSelector('fieldset input')).check();
     await page.click('main button[type=submit]:not([name=back])');
     // The connection drops here; the learner comes back later.
     await page.goto(base + '/courses/getting-started/final');
     await page.click('main a.button');
+    await page.waitForSelector('fieldset input');
     check(await page.isChecked('fieldset input'), 'the saved answer is still chosen');
     for (let n = 0; n < 10 && /\/q\/\d+$/.test(page.url()); n++) {
-      await (await page.$('fieldset input')).check();
+      await (await page.waitForSelector('fieldset input')).check();
       await page.click('main button[type=submit]:not([name=back])');
     }
     check(page.url().endsWith('/review'), 'the review page: ' + page.url());

@@ -101,6 +101,19 @@ async fn publisher_of_test_ministry(app: &TestApp) -> Browser {
         ],
     )
     .await;
+    app.submit(
+        "/admin/organisations",
+        "/admin/organisations",
+        &[
+            ("name_km", "អង្គការសាកល្បង"),
+            ("name_en", "Test NGO"),
+            ("slug", "test-ngo"),
+            ("kind", "ngo"),
+            ("parent", ""),
+            ("province", ""),
+        ],
+    )
+    .await;
     let publisher = app.new_browser();
     publisher
         .register("publisher@example.org", "Publisher")
@@ -335,6 +348,18 @@ async fn a_publisher_cannot_publish_for_another_organisation(backend: Backend) {
     let items = texts(&html, ".report li");
     assert_eq!(items.len(), 1, "{items:?}");
     assert!(items[0].contains("other-ministry"), "{items:?}");
+    // A co-signer must be an organisation an admin created.
+    let unknown = minimal_zip(Some((
+        "course.toml",
+        "slug = \"test-ngo\"",
+        "slug = \"nobody-ngo\"",
+    )));
+    let (status, html) = upload(&publisher, "test-ministry", unknown, "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        texts(&html, ".report li").join(" ").contains("nobody-ngo"),
+        "{html}"
+    );
     // A learner cannot open a workspace at all.
     let learner = app.new_browser();
     learner.register("learner@example.org", "Learner").await;

@@ -212,6 +212,32 @@ async fn bad_input_to_the_final_assessment_is_refused(backend: Backend) {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
+    // An attempt belongs to its course: it cannot be submitted through another one.
+    let dir = tempfile::tempdir().unwrap();
+    let twin = copy_of_minimal(dir.path(), "minimal-two");
+    edit_file(
+        &twin.join("course.toml"),
+        "id = \"minimal\"",
+        "id = \"minimal-two\"",
+    );
+    edit_file(
+        &twin.join("course.toml"),
+        "slug = \"minimal\"",
+        "slug = \"minimal-two\"",
+    );
+    sala::courses::publish::publish_folder(&app.db, &twin, "", None, now())
+        .await
+        .unwrap();
+    let elsewhere = attempt.replace("/courses/minimal/", "/courses/minimal-two/");
+    let response = app
+        .submit("/courses/minimal", &format!("{elsewhere}/submit"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("{elsewhere}/q/1")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
     // A submitted attempt takes no more answers.
     app.submit(
         &format!("{attempt}/review"),
