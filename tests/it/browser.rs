@@ -24,10 +24,15 @@ fn enabled() -> bool {
     on
 }
 
+/// One browser run at a time: two throttled Chromiums on a 2-core machine make each other's
+/// timings flaky.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn a_person_uses_sala_in_a_real_browser(backend: Backend) {
     if !enabled() {
         return;
     }
+    let _turn = ONE_AT_A_TIME.lock().await;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let courses = root.join("courses");
     let app = spawn!(backend, move |s| s.courses_dir = courses);
