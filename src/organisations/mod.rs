@@ -242,6 +242,16 @@ pub fn subtree(all: &[Organisation], root: OrganisationId) -> Vec<Organisation> 
         .collect()
 }
 
+/// The subtree below `root` (as `subtree` returns it) laid out with `root` at depth 0.
+pub fn tree_under(mut below: Vec<Organisation>, root: OrganisationId) -> Vec<TreeEntry> {
+    for org in &mut below {
+        if org.id == root {
+            org.parent_id = None;
+        }
+    }
+    as_tree(below)
+}
+
 fn required_name(raw: &str, field: &'static str, errors: &mut Vec<FieldError>) -> String {
     match short_text(raw, field, 200) {
         Ok(name) if name.is_empty() => {

@@ -14,7 +14,7 @@ use crate::courses::check::check;
 use crate::courses::publish::{self, CourseError, Outcome};
 use crate::courses::source::{SourceError, SourceFiles};
 use crate::db;
-use crate::organisations::{as_tree, subtree};
+use crate::organisations::{subtree, tree_under};
 
 /// The largest zip accepted: far above a real module (a few MB), far below harm.
 const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
@@ -38,19 +38,7 @@ pub async fn workspace(
         .await?;
     let mut page = ctx.form_page();
     page.insert("organisation", &organisation);
-    page.insert(
-        "tree",
-        &as_tree(
-            tree.into_iter()
-                .map(|mut o| {
-                    if o.id == root {
-                        o.parent_id = None;
-                    }
-                    o
-                })
-                .collect(),
-        ),
-    );
+    page.insert("tree", &tree_under(tree, root));
     page.insert("versions", &versions);
     page.insert("published", &query.published);
     ctx.render("publisher/workspace.html", &page)

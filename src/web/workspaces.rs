@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use super::error::WebError;
 use super::extract::{Coordinator, OrgRole};
 use crate::db;
-use crate::organisations::{as_tree, subtree};
+use crate::organisations::{subtree, tree_under};
 
 pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, WebError> {
     let OrgRole {
@@ -24,20 +24,7 @@ pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, Web
         .await?;
     let mut page = ctx.page();
     page.insert("organisation", &organisation);
-    page.insert("tree", &as_tree_under(tree, root));
+    page.insert("tree", &tree_under(tree, root));
     page.insert("people", &people);
     ctx.render("workspaces/coordinate.html", &page)
-}
-
-/// The subtree laid out with `root` at depth 0.
-fn as_tree_under(
-    mut orgs: Vec<crate::organisations::Organisation>,
-    root: crate::organisations::OrganisationId,
-) -> Vec<crate::organisations::TreeEntry> {
-    for org in &mut orgs {
-        if org.id == root {
-            org.parent_id = None;
-        }
-    }
-    as_tree(orgs)
 }
