@@ -1,13 +1,15 @@
-//! The command line: `sala [serve]`, `sala migrate`, `sala admin create`.
+//! The command line: `sala [serve]`, `sala migrate`, `sala admin create`, `sala course`,
+//! `sala verify`, `sala keys rotate`.
 //! Flags override `SALA_*` variables, which override `sala.toml`, which overrides defaults.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::accounts::registration::create_admin;
+use crate::certificates;
 use crate::config::Settings;
 use crate::courses::publish::{self, CourseError, Outcome};
 use crate::courses::source::SourceFiles;
@@ -78,6 +80,31 @@ enum Command {
         #[command(subcommand)]
         command: CourseCommand,
     },
+    /// Check a certificate: its PDF, its credential (.jwt) or the enveloped JSON. Prints
+    /// one line; exit status 0 only for a genuine certificate
+    Verify {
+        file: PathBuf,
+        /// Check the signatures against these JWK sets (each issuer's
+        /// /issuers/ORG/jwks.json; repeat for the co-signer) without the database or the
+        /// network. Revocation is not checked then.
+        #[arg(long)]
+        jwks: Vec<PathBuf>,
+    },
+    /// Manage the organisations' certificate signing keys
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new signing key for an organisation; its old keys stay published, so the
+    /// certificates they signed keep verifying
+    Rotate {
+        #[arg(long)]
+        org: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,7 +148,7 @@ enum AdminCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("sala: {message}");
             ExitCode::FAILURE
@@ -129,11 +156,19 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<ExitCode, String> {
     let settings =
         Settings::load(cli.flags.config.as_deref(), &cli.flags).map_err(|e| e.to_string())?;
     telemetry::init(&settings.log);
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = match cli.command.unwrap_or(Command::Serve) {
+        Command::Verify { file, jwks } => return verify(&settings, &file, &jwks),
+        other => other,
+    };
+    match command {
+        Command::Verify { .. } => Ok(()),
+        Command::Keys {
+            command: KeysCommand::Rotate { org },
+        } => rotate(&settings, &org),
         Command::Serve => serve(settings),
         Command::Course { command } => course(settings, command),
         Command::Migrate => {
@@ -176,6 +211,93 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+    .map(|()| ExitCode::SUCCESS)
+}
+
+fn verify(settings: &Settings, file: &Path, jwks: &[PathBuf]) -> Result<ExitCode, String> {
+    let bytes =
+        std::fs::read(file).map_err(|e| format!("{} could not be read: {e}", file.display()))?;
+    let token = match certificates::token_from_file(&bytes) {
+        Ok(token) => token,
+        Err(why) => {
+            say(&format!("NOT GENUINE: {}", why.explain()));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if !jwks.is_empty() {
+        let mut keys = Vec::new();
+        for path in jwks {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("{} could not be read: {e}", path.display()))?;
+            let set: JwkSet = serde_json::from_str(&text)
+                .map_err(|e| format!("{} is not a JWK set: {e}", path.display()))?;
+            keys.extend(set.keys);
+        }
+        return Ok(match certificates::verify::check_offline(&token, &keys) {
+            Ok((payload, unchecked)) => {
+                let text = |v: Option<&serde_json::Value>| {
+                    v.and_then(|v| v.as_str()).unwrap_or("?").to_owned()
+                };
+                let cosigned = if unchecked == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "; {unchecked} co-signature(s) not checked (give the co-signer's JWK set too)"
+                    )
+                };
+                say(&format!(
+                    "SIGNATURE VALID: {} — issued by {}{cosigned}; revocation not checked offline (see {})",
+                    text(payload.get("id")),
+                    text(payload.get("iss")),
+                    text(
+                        payload
+                            .get("credentialStatus")
+                            .and_then(|s| s.get("statusListCredential"))
+                    ),
+                ));
+                ExitCode::SUCCESS
+            }
+            Err(why) => {
+                say(&format!("NOT GENUINE: {}", why.explain()));
+                ExitCode::FAILURE
+            }
+        });
+    }
+    let db = startup::open_database(settings).map_err(|e| e.to_string())?;
+    let authority = startup::certificate_authority(settings).map_err(|e| e.to_string())?;
+    let verdict = db
+        .blocking(|conn| authority.verify_token(conn, &token))
+        .map_err(|e| e.to_string())?;
+    say(&verdict.line());
+    Ok(if verdict.is_genuine() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct JwkSet {
+    keys: Vec<certificates::Jwk>,
+}
+
+fn rotate(settings: &Settings, org: &str) -> Result<(), String> {
+    startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+    let db = startup::open_database(settings).map_err(|e| e.to_string())?;
+    let authority = startup::certificate_authority(settings).map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now().naive_utc();
+    let name = db
+        .blocking_write(|conn| authority.rotate(conn, org, now))
+        .map_err(|e| match e {
+            certificates::CertError::UnknownOrganisation => {
+                format!("there is no organisation '{org}'")
+            }
+            other => other.to_string(),
+        })?;
+    say(&format!(
+        "{org} now signs with {name}; its earlier keys stay published at /issuers/{org}/jwks.json."
+    ));
+    Ok(())
 }
 
 fn course(settings: Settings, command: CourseCommand) -> Result<(), String> {

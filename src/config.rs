@@ -31,6 +31,8 @@ pub enum ConfigError {
     Bind(String),
     #[error("the mail sender address '{0}' is not a valid email address")]
     MailFrom(String),
+    #[error("SALA_SERIAL_PREFIX must be 2 to 4 letters, for example KH (got '{0}')")]
+    SerialPrefix(String),
 }
 
 /// The settings as the layers give them, before checking.
@@ -50,6 +52,8 @@ pub struct RawSettings {
     pub db_pool_size: u32,
     /// Course folders published on first start; empty to publish none.
     pub courses_dir: PathBuf,
+    /// The letters that begin certificate serials (`KH-7Q4M-2XPD-9`).
+    pub serial_prefix: String,
 }
 
 impl Default for RawSettings {
@@ -67,6 +71,7 @@ impl Default for RawSettings {
             trust_proxy: false,
             db_pool_size: 8,
             courses_dir: PathBuf::from("courses"),
+            serial_prefix: "KH".into(),
         }
     }
 }
@@ -101,6 +106,16 @@ impl DatabaseUrl {
     }
 }
 
+/// Two to four ASCII letters, so that a serial stays short and typable.
+fn check_serial_prefix(raw: &str) -> Result<String, ConfigError> {
+    let ok = (2..=4).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphabetic());
+    if ok {
+        Ok(raw.to_ascii_uppercase())
+    } else {
+        Err(ConfigError::SerialPrefix(raw.to_owned()))
+    }
+}
+
 fn redact_password(raw: &str) -> String {
     match Url::parse(raw) {
         Ok(mut url) if url.password().is_some() => {
@@ -127,6 +142,7 @@ pub struct Settings {
     pub trust_proxy: bool,
     pub db_pool_size: u32,
     pub courses_dir: Option<PathBuf>,
+    pub serial_prefix: String,
 }
 
 impl Settings {
@@ -199,6 +215,7 @@ impl Settings {
             trust_proxy: raw.trust_proxy,
             db_pool_size: raw.db_pool_size.max(1),
             courses_dir: Some(raw.courses_dir).filter(|d| !d.as_os_str().is_empty()),
+            serial_prefix: check_serial_prefix(&raw.serial_prefix)?,
         })
     }
 

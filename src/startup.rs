@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::Arc;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -14,6 +15,7 @@ use actix_web::{App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::sign_in::ThrottlePolicy;
+use crate::certificates::Authority;
 use crate::config::Settings;
 use crate::courses::check;
 use crate::courses::publish::{self, CourseError};
@@ -142,7 +144,13 @@ impl Application {
             // Bound to "any free port": links in pages and emails name the real one.
             let _ = settings.base_url.set_port(Some(port));
         }
+        let certificates = Arc::new(Authority::new(
+            &key,
+            settings.base_url.clone(),
+            &settings.serial_prefix,
+        ));
         let state = web_data(AppState {
+            certificates,
             db,
             templates: templates::load()?,
             mailer: Mailer::from_settings(&settings)?,
@@ -162,6 +170,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The certificate authority for command-line use (`sala keys`, `sala verify`): the same
+/// instance secret and public address as the server.
+pub fn certificate_authority(settings: &Settings) -> Result<Authority, StartupError> {
+    let key = secrets::cookie_key(settings.cookie_key.as_ref(), &settings.data_dir)?;
+    Ok(Authority::new(
+        &key,
+        settings.base_url.clone(),
+        &settings.serial_prefix,
+    ))
 }
 
 fn web_data(state: AppState) -> actix_web::web::Data<AppState> {

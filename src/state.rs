@@ -1,6 +1,9 @@
 //! Everything a request handler may use, built once at start and shared by every worker.
 
+use std::sync::Arc;
+
 use crate::accounts::sign_in::ThrottlePolicy;
+use crate::certificates::Authority;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
@@ -13,6 +16,8 @@ pub struct AppState {
     pub settings: Settings,
     pub throttle: ThrottlePolicy,
     pub assets: Assets,
+    /// Signs, revokes and verifies certificates.
+    pub certificates: Arc<Authority>,
 }
 
 impl AppState {

@@ -110,15 +110,15 @@ pub fn check_profile_references(
     profile: &Profile,
 ) -> Result<(), AccountError> {
     let mut errors = Vec::new();
-    if let Some(province) = profile.province_id {
-        if !(1..=25).contains(&province.0) {
-            errors.push(FieldError::new("province", "error-choose-one"));
-        }
+    if let Some(province) = profile.province_id
+        && !(1..=25).contains(&province.0)
+    {
+        errors.push(FieldError::new("province", "error-choose-one"));
     }
-    if let Some(org) = profile.organisation_id {
-        if db::organisations::find(conn, org)?.is_none() {
-            errors.push(FieldError::new("organisation", "error-choose-one"));
-        }
+    if let Some(org) = profile.organisation_id
+        && db::organisations::find(conn, org)?.is_none()
+    {
+        errors.push(FieldError::new("organisation", "error-choose-one"));
     }
     if errors.is_empty() {
         Ok(())

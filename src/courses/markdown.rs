@@ -51,13 +51,13 @@ pub fn render(markdown: &str, pictures: &HashMap<String, Picture>) -> Rendered {
                 }));
             }
             Event::End(TagEnd::Heading(level)) => {
-                if let Some((start_level, id, title)) = heading.take() {
-                    if start_level == HeadingLevel::H2 {
-                        sections.push(Section {
-                            id,
-                            title: title.trim().to_owned(),
-                        });
-                    }
+                if let Some((start_level, id, title)) = heading.take()
+                    && start_level == HeadingLevel::H2
+                {
+                    sections.push(Section {
+                        id,
+                        title: title.trim().to_owned(),
+                    });
                 }
                 events.push(Event::End(TagEnd::Heading(level)));
             }

@@ -55,23 +55,23 @@ struct VersionSettings<'a> {
 /// another course, or a course that changed publisher.
 pub fn conflicts(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Vec<Problem>, DbError> {
     let mut problems = Vec::new();
-    if let Some(course) = db::courses::by_source_id(conn, &meta.id)? {
-        if course.slug != meta.slug {
-            problems.push(
-                Problem::new("course.toml", None, "check-slug-changed")
-                    .with("old", course.slug)
-                    .with("new", meta.slug.clone()),
-            );
-        }
+    if let Some(course) = db::courses::by_source_id(conn, &meta.id)?
+        && course.slug != meta.slug
+    {
+        problems.push(
+            Problem::new("course.toml", None, "check-slug-changed")
+                .with("old", course.slug)
+                .with("new", meta.slug.clone()),
+        );
     }
-    if let Some(course) = db::courses::by_slug(conn, &meta.slug)? {
-        if course.source_id != meta.id {
-            problems.push(
-                Problem::new("course.toml", None, "check-id-changed")
-                    .with("old", course.source_id)
-                    .with("new", meta.id.clone()),
-            );
-        }
+    if let Some(course) = db::courses::by_slug(conn, &meta.slug)?
+        && course.source_id != meta.id
+    {
+        problems.push(
+            Problem::new("course.toml", None, "check-id-changed")
+                .with("old", course.source_id)
+                .with("new", meta.id.clone()),
+        );
     }
     Ok(problems)
 }
@@ -141,13 +141,13 @@ pub async fn create_draft(
             }
             // A co-signer signs certificates: from the web it must be an organisation that
             // an admin has already created, never one conjured up by an upload.
-            if let Some(cosigner) = &prepared.meta.cosigner {
-                if db::organisations::find_by_slug(conn, &cosigner.slug)?.is_none() {
-                    return Err(CourseError::Invalid(vec![
-                        Problem::new("course.toml", None, "check-cosigner-unknown")
-                            .with("cosigner", cosigner.slug.clone()),
-                    ]));
-                }
+            if let Some(cosigner) = &prepared.meta.cosigner
+                && db::organisations::find_by_slug(conn, &cosigner.slug)?.is_none()
+            {
+                return Err(CourseError::Invalid(vec![
+                    Problem::new("course.toml", None, "check-cosigner-unknown")
+                        .with("cosigner", cosigner.slug.clone()),
+                ]));
             }
             store(conn, &prepared, &note, Some(by), now, Some(&preview))
         })
@@ -172,10 +172,10 @@ pub async fn publish_draft(
             return Ok(None);
         }
         let latest = db::courses::latest_published(conn, draft.course_id)?;
-        if let Some((number, hash)) = &latest {
-            if *hash == draft.content_hash {
-                return Ok(Some(Outcome::Unchanged { number: *number }));
-            }
+        if let Some((number, hash)) = &latest
+            && *hash == draft.content_hash
+        {
+            return Ok(Some(Outcome::Unchanged { number: *number }));
         }
         let number = latest.map_or(1, |(n, _)| n + 1);
         db::courses::set_published(conn, version, number, now)?;
@@ -226,10 +226,10 @@ fn store(
         None => db::courses::insert_course(conn, &meta.id, &meta.slug, publisher, now)?,
     };
     let latest = db::courses::latest_published(conn, course)?;
-    if let Some((number, hash)) = &latest {
-        if *hash == version.content_hash {
-            return Ok(Outcome::Unchanged { number: *number });
-        }
+    if let Some((number, hash)) = &latest
+        && *hash == version.content_hash
+    {
+        return Ok(Outcome::Unchanged { number: *number });
     }
     let number = match preview {
         Some(_) => None,

@@ -355,3 +355,14 @@ pub fn chapter(
         .first(conn)
         .optional()?)
 }
+
+/// A version by its id (published or not).
+pub fn version(conn: &mut DbConnection, id: i64) -> Result<Option<CourseVersion>, DbError> {
+    let row: Option<VersionRow> = courses::table
+        .inner_join(course_versions::table)
+        .filter(course_versions::id.eq(id))
+        .select(VERSION_COLUMNS)
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(to_version))
+}

@@ -214,6 +214,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signing_keys (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        name -> Text,
+        public_key -> Binary,
+        sealed_private_key -> Binary,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> BigInt,
+        serial -> Text,
+        user_id -> BigInt,
+        course_id -> BigInt,
+        version_id -> BigInt,
+        key_id -> BigInt,
+        status_index -> BigInt,
+        name_km -> Text,
+        name_latin -> Text,
+        score -> Integer,
+        completed_at -> Timestamp,
+        issued_at -> Timestamp,
+        credential -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+        revoked_by -> Nullable<BigInt>,
+        replaced_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(signing_keys -> organisations (organisation_id));
+diesel::joinable!(certificates -> signing_keys (key_id));
+diesel::joinable!(certificates -> courses (course_id));
+diesel::joinable!(certificates -> course_versions (version_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
     organisations,
@@ -231,4 +270,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempts,
     attempt_answers,
     completions,
+    signing_keys,
+    certificates,
 );

@@ -53,10 +53,10 @@ impl Lang {
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
                 .filter(|q| q.is_finite() && *q > 0.0 && *q <= 1.0);
-            if let Some(weight) = weight {
-                if best.is_none_or(|(w, _)| weight > w) {
-                    best = Some((weight, lang));
-                }
+            if let Some(weight) = weight
+                && best.is_none_or(|(w, _)| weight > w)
+            {
+                best = Some((weight, lang));
             }
         }
         best.map(|(_, lang)| lang)

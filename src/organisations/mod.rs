@@ -204,10 +204,10 @@ pub async fn create(
         if db::organisations::slug_taken(conn, new.slug.as_str())? {
             errors.push(FieldError::new("slug", "error-slug-taken"));
         }
-        if let Some(parent) = new.parent_id {
-            if db::organisations::find(conn, parent)?.is_none() {
-                errors.push(FieldError::new("parent", "error-choose-one"));
-            }
+        if let Some(parent) = new.parent_id
+            && db::organisations::find(conn, parent)?.is_none()
+        {
+            errors.push(FieldError::new("parent", "error-choose-one"));
         }
         if !errors.is_empty() {
             return Err(OrgError::Invalid(errors));

@@ -2,6 +2,7 @@
 //! connection loses nothing), grading on the server, and completion, recorded once.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use rand::RngCore;
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use super::{AnswerError, Answers, Draw, is_correct, score};
 use crate::accounts::UserId;
+use crate::certificates::{Authority, Completed};
 use crate::courses::{CourseMeta, Question};
 use crate::db::quizzes::{AttemptRow, NewAttempt};
 use crate::db::{self, Db, DbConnection, DbError};
@@ -256,14 +258,17 @@ pub async fn answer(
 pub struct Completion {
     pub user: UserId,
     pub course_id: i64,
+    pub version_id: i64,
     pub version_number: i32,
     pub score: i32,
+    pub completed_at: NaiveDateTime,
 }
 
 /// Grades and closes an attempt. Submitting twice changes nothing: the second call returns
 /// the first result. A pass with every chapter complete records the completion, once.
 pub async fn submit(
     db: &Db,
+    authority: &Arc<Authority>,
     user: UserId,
     id: i64,
     version: CourseVersion,
@@ -310,8 +315,10 @@ pub async fn submit(
                     return Ok(Some(Completion {
                         user,
                         course_id: version.course_id,
+                        version_id: version.version_id,
                         version_number: version.number,
                         score: result,
+                        completed_at: now,
                     }));
                 }
             }
@@ -319,7 +326,7 @@ pub async fn submit(
         })
         .await?;
     if let Some(done) = &completion {
-        on_completed(done);
+        on_completed(db, authority, done).await;
     }
     Ok(completion)
 }
@@ -328,6 +335,7 @@ pub async fn submit(
 /// (a course whose final assessment is open from the start) once the chapters are done.
 pub async fn settle(
     db: &Db,
+    authority: &Arc<Authority>,
     user: UserId,
     version: CourseVersion,
     now: NaiveDateTime,
@@ -359,8 +367,10 @@ pub async fn settle(
                     Ok::<_, FinalError>(recorded.then_some(Completion {
                         user,
                         course_id: version.course_id,
+                        version_id: version.version_id,
                         version_number: version.number,
                         score,
+                        completed_at: now,
                     }))
                 }
                 _ => Ok(None),
@@ -368,14 +378,15 @@ pub async fn settle(
         })
         .await?;
     if let Some(done) = &completion {
-        on_completed(done);
+        on_completed(db, authority, done).await;
     }
     Ok(())
 }
 
-/// Called once when a learner completes a course. Certificates are issued from here (the
-/// certificates module hooks in); for now the event is logged.
-pub fn on_completed(completion: &Completion) {
+/// Called once when a learner completes a course: issues the certificate, in its own
+/// transaction so that a failure there never loses the completion (the learner's page
+/// issues a missing certificate later; see `certificates::issue_missing`).
+async fn on_completed(db: &Db, authority: &Arc<Authority>, completion: &Completion) {
     tracing::info!(
         user = completion.user.0,
         course = completion.course_id,
@@ -383,6 +394,21 @@ pub fn on_completed(completion: &Completion) {
         score = completion.score,
         "course completed"
     );
+    let done = Completed {
+        user: completion.user,
+        course_id: completion.course_id,
+        version_id: completion.version_id,
+        score: completion.score,
+        completed_at: completion.completed_at,
+    };
+    let authority = Arc::clone(authority);
+    let now = completion.completed_at;
+    let issued = db
+        .write(move |conn| authority.issue(conn, &done, now))
+        .await;
+    if let Err(error) = issued {
+        tracing::error!(%error, "the certificate could not be issued; it will be on the next visit");
+    }
 }
 
 /// For the result page: each drawn question, whether it was right, and (for the missed

@@ -1,7 +1,6 @@
 //! Registering, signing in and out, and resetting a forgotten password.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -9,17 +8,12 @@ use super::account::choices;
 use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, NoFields};
 use super::lang::{lang_cookie, local_path};
+use super::render::see_other;
 use crate::accounts::registration::{NewAccount, RegistrationForm, register as create_account};
 use crate::accounts::tokens::TokenPurpose;
 use crate::accounts::{AccountError, Password, User, password_reset, sign_in as signing};
 use crate::email;
 use crate::i18n::{self, Lang};
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, location))
-        .finish()
-}
 
 // --- Registration -------------------------------------------------------------------------
 

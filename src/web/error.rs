@@ -159,3 +159,16 @@ impl From<crate::quizzes::attempts::FinalError> for WebError {
         }
     }
 }
+
+impl From<crate::certificates::CertError> for WebError {
+    fn from(error: crate::certificates::CertError) -> Self {
+        use crate::certificates::CertError;
+        match error {
+            CertError::NotFound | CertError::UnknownOrganisation => Self::NotFound,
+            CertError::AlreadyRevoked => Self::Conflict("certificate-already-revoked"),
+            CertError::ReasonMissing => Self::BadRequest("certificate-reason-missing"),
+            CertError::Key(key) => Self::Internal(key.to_string()),
+            CertError::Db(db) => db.into(),
+        }
+    }
+}

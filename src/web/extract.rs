@@ -255,20 +255,27 @@ impl FromRequest for Admin {
     }
 }
 
-/// A role that is held for an organisation and its descendants.
+/// Roles held for an organisation and its descendants; holding any one of `ROLES` lets
+/// someone in.
 pub trait ScopedRole {
-    const ROLE: Role;
+    const ROLES: &'static [Role];
 }
 
 pub struct Publisher;
 pub struct Coordinator;
+/// Whoever answers for an organisation's certificates: its publishers and coordinators.
+pub struct CertificateStaff;
 
 impl ScopedRole for Publisher {
-    const ROLE: Role = Role::Publisher;
+    const ROLES: &'static [Role] = &[Role::Publisher];
 }
 
 impl ScopedRole for Coordinator {
-    const ROLE: Role = Role::Coordinator;
+    const ROLES: &'static [Role] = &[Role::Coordinator];
+}
+
+impl ScopedRole for CertificateStaff {
+    const ROLES: &'static [Role] = &[Role::Publisher, Role::Coordinator];
 }
 
 /// A page for someone acting as `R` for the organisation named by the `{org}` path segment.
@@ -300,7 +307,10 @@ impl<R: ScopedRole + 'static> FromRequest for OrgRole<R> {
                 })
                 .await?
                 .ok_or(WebError::NotFound)?;
-            if !may_act(&grants, R::ROLE, &lineage) {
+            if !R::ROLES
+                .iter()
+                .any(|&role| may_act(&grants, role, &lineage))
+            {
                 return Err(WebError::Forbidden);
             }
             Ok(OrgRole {

@@ -1,20 +1,14 @@
 //! The final assessment: its page, starting an attempt, one question per page (answers are
 //! saved as they are given), review, submission and the result. No JavaScript needed.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 
 use super::error::WebError;
 use super::extract::{CsrfForm, NoFields, SignedIn};
+use super::render::see_other;
 use crate::db::{self, DbError};
 use crate::learning::CourseVersion;
 use crate::quizzes::attempts;
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, location))
-        .finish()
-}
 
 async fn current(ctx: &super::extract::Ctx, slug: String) -> Result<CourseVersion, WebError> {
     ctx.state
@@ -33,6 +27,7 @@ pub async fn overview(
     let version = current(&ctx, slug.into_inner()).await?;
     attempts::settle(
         &ctx.state.db,
+        &ctx.state.certificates,
         viewer.user.id,
         version.clone(),
         ctx.state.now(),
@@ -176,7 +171,15 @@ pub async fn submit(
     let SignedIn { ctx, viewer } = signed_in;
     let (slug, id) = path.into_inner();
     let version = current(&ctx, slug.clone()).await?;
-    attempts::submit(&ctx.state.db, viewer.user.id, id, version, ctx.state.now()).await?;
+    attempts::submit(
+        &ctx.state.db,
+        &ctx.state.certificates,
+        viewer.user.id,
+        id,
+        version,
+        ctx.state.now(),
+    )
+    .await?;
     Ok(see_other(format!("/courses/{slug}/final/{id}/result")))
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
+use crate::accounts::UserId;
 use crate::courses::prepare::SectionTitles;
 use crate::db::{self, DbError};
 use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion};
@@ -270,9 +271,58 @@ pub async fn my(signed_in: SignedIn) -> Result<HttpResponse, WebError> {
             Ok::<_, DbError>(out)
         })
         .await?;
+    let certificates = my_certificates(&ctx, user).await?;
     let mut page = ctx.page();
     page.insert("courses", &courses);
+    page.insert("certificates", &certificates);
     ctx.render("learner/my.html", &page)
+}
+
+/// A certificate on "My learning", with what the learner can do with it.
+#[derive(Serialize)]
+struct MyCertificate {
+    serial: String,
+    title: crate::courses::Bilingual,
+    issued_at: chrono::NaiveDateTime,
+    revoked: bool,
+    share: String,
+}
+
+/// The learner's certificates, issuing any that a failure left missing first.
+async fn my_certificates(ctx: &Ctx, user: UserId) -> Result<Vec<MyCertificate>, WebError> {
+    let missing = ctx
+        .state
+        .db
+        .read(move |conn| db::certificates::completions_without_certificate(conn, user))
+        .await?;
+    if !missing.is_empty() {
+        let authority = std::sync::Arc::clone(&ctx.state.certificates);
+        let now = ctx.state.now();
+        ctx.state
+            .db
+            .write(move |conn| authority.issue_missing(conn, user, now))
+            .await
+            .map_err(|e: crate::certificates::CertError| WebError::from(e))?;
+    }
+    let authority = std::sync::Arc::clone(&ctx.state.certificates);
+    ctx.state
+        .db
+        .read(move |conn| {
+            let mut out = Vec::new();
+            for row in db::certificates::of_user(conn, user)? {
+                let facts = authority.facts(conn, &row)?;
+                out.push(MyCertificate {
+                    share: authority.verify_url(&row.serial),
+                    serial: row.serial,
+                    title: facts.title,
+                    issued_at: row.issued_at,
+                    revoked: row.revoked_at.is_some(),
+                });
+            }
+            Ok::<_, crate::certificates::CertError>(out)
+        })
+        .await
+        .map_err(WebError::from)
 }
 
 pub async fn print_course(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, WebError> {

@@ -5,12 +5,14 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod certificates;
 pub mod error;
 pub mod extract;
 pub mod final_assessment;
 pub mod forms;
 pub mod health;
 pub mod home;
+pub mod issuers;
 pub mod lang;
 pub mod learner;
 pub mod media;
@@ -82,6 +84,41 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .post(learner::check),
         )
         .route("/my", get().to(learner::my))
+        // Certificates: checking one is open to anyone; downloads are the learner's
+        .service(
+            resource("/verify")
+                .get(certificates::form)
+                .post(certificates::upload),
+        )
+        .route("/verify/{serial}", get().to(certificates::by_serial))
+        .route(
+            "/certificates/{serial}/credential.jwt",
+            get().to(certificates::jwt),
+        )
+        .route(
+            "/certificates/{serial}/credential.json",
+            get().to(certificates::json),
+        )
+        // What each issuer publishes for verifiers, and its staff's certificate list
+        .route("/issuers/{org}", get().to(issuers::profile))
+        .route("/issuers/{org}/jwks.json", get().to(issuers::jwks))
+        .route("/issuers/{org}/did.json", get().to(issuers::did))
+        .route(
+            "/issuers/{org}/status/{key}",
+            get().to(issuers::status_list),
+        )
+        .route(
+            "/issuers/{org}/certificates",
+            get().to(certificates::staff_list),
+        )
+        .route(
+            "/issuers/{org}/certificates/{serial}/revoke",
+            post().to(certificates::revoke),
+        )
+        .route(
+            "/issuers/{org}/certificates/{serial}/reissue",
+            post().to(certificates::reissue),
+        )
         // Accounts
         .service(
             resource("/register")

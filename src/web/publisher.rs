@@ -114,10 +114,10 @@ pub async fn upload(
         Ok(upload) => (Some(upload), Vec::new()),
         Err(message) => (None, refuse(message)),
     };
-    if let Some(upload) = &upload {
-        if !csrf_matches(&req, &upload.csrf) {
-            return Err(WebError::Csrf);
-        }
+    if let Some(upload) = &upload
+        && !csrf_matches(&req, &upload.csrf)
+    {
+        return Err(WebError::Csrf);
     }
     let mut outcome = None;
     let mut problems = problems;

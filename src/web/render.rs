@@ -174,6 +174,13 @@ fn page_etag(html: &str, lang: Lang) -> String {
     format!("W/\"{hex}\"")
 }
 
+/// "See other": where to go after a form was handled.
+pub fn see_other(location: impl AsRef<str>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location.as_ref()))
+        .finish()
+}
+
 fn html_response(status: StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))

@@ -37,13 +37,13 @@ fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
                     format!("{folder}/{}", entry.file_name().to_string_lossy())
                 };
                 let mut bytes = std::fs::read(entry.path()).unwrap();
-                if let Some((file, from, to)) = change {
-                    if file == name {
-                        bytes = String::from_utf8(bytes)
-                            .unwrap()
-                            .replacen(from, to, 1)
-                            .into_bytes();
-                    }
+                if let Some((file, from, to)) = change
+                    && file == name
+                {
+                    bytes = String::from_utf8(bytes)
+                        .unwrap()
+                        .replacen(from, to, 1)
+                        .into_bytes();
                 }
                 zip.start_file(
                     format!("minimal/{name}"),

@@ -15,12 +15,12 @@ both_backends!(
     a_waiting_time_between_attempts_is_kept,
 );
 
-fn fixtures() -> std::path::PathBuf {
+pub(crate) fn fixtures() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses")
 }
 
 /// Completes both chapters of the minimal course through their practice checks.
-async fn complete_chapters(browser: &Browser) {
+pub(crate) async fn complete_chapters(browser: &Browser) {
     for (chapter, answer) in [("water", "a"), ("latrines", "true")] {
         let page = format!("/courses/minimal/{chapter}");
         let response = browser
@@ -58,7 +58,7 @@ async fn start(browser: &Browser) -> String {
     location(&response).trim_end_matches("/q/1").to_owned()
 }
 
-async fn take(browser: &Browser, right: bool) -> String {
+pub(crate) async fn take(browser: &Browser, right: bool) -> String {
     let attempt = start(browser).await;
     let response = answer(browser, &attempt, 1, right).await;
     assert_eq!(location(&response), format!("{attempt}/q/2"));

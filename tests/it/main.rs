@@ -12,6 +12,7 @@ mod accounts;
 mod admin;
 mod architecture;
 mod browser;
+mod certificates;
 mod cli;
 mod course_check;
 mod course_publish;

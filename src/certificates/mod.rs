@@ -1,0 +1,430 @@
+//! Completion certificates: issued once when a learner completes a course, signed by the
+//! publishing organisation (and endorsed by the co-signing one) as an Open Badges 3.0
+//! credential, revocable through a published status list, and checkable by anyone.
+//!
+//! [`Authority`] holds what signing needs (the key sealer, the public address). Its methods
+//! take a database connection so that a certificate is issued in the same transaction as
+//! the completion it records: a completion never lacks its certificate.
+
+pub mod credential;
+pub mod embedded;
+pub mod jws;
+pub mod keys;
+pub mod serial;
+pub mod status_list;
+pub mod verify;
+
+use chrono::NaiveDateTime;
+use ed25519_dalek::SigningKey;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::accounts::UserId;
+use crate::courses::{Bilingual, CourseMeta};
+use crate::db::certificates::{CertificateRow, KeyRow, NewCertificate};
+use crate::db::{self, DbConnection, DbError};
+use crate::organisations::Organisation;
+
+pub use credential::Party;
+pub use keys::{Jwk, KeyError, Sealer};
+pub use serial::{Serial, SerialError};
+pub use verify::{Facts, Verdict, Why};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CertError {
+    #[error("no such organisation")]
+    UnknownOrganisation,
+    #[error("no such certificate")]
+    NotFound,
+    #[error("the certificate is already revoked")]
+    AlreadyRevoked,
+    #[error("a reason is needed")]
+    ReasonMissing,
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// What an issued certificate is, for lists and pages.
+pub type Certificate = CertificateRow;
+
+/// A completion to certify.
+#[derive(Debug, Clone)]
+pub struct Completed {
+    pub user: UserId,
+    pub course_id: i64,
+    pub version_id: i64,
+    pub score: i32,
+    pub completed_at: NaiveDateTime,
+}
+
+/// Longest revocation reason kept.
+pub const MAX_REASON_CHARS: usize = 500;
+
+pub struct Authority {
+    sealer: Sealer,
+    base: Url,
+    serial_prefix: String,
+    /// Keys the learner identifiers in credentials, so they are stable for a learner but
+    /// say nothing about our row ids.
+    subject_key: [u8; 32],
+}
+
+impl Authority {
+    pub fn new(instance_secret: &[u8], base: Url, serial_prefix: &str) -> Self {
+        let subject_key: [u8; 32] = Sha256::new()
+            .chain_update(b"sala certificate subjects")
+            .chain_update(instance_secret)
+            .finalize()
+            .into();
+        Authority {
+            sealer: Sealer::from_secret(instance_secret),
+            base,
+            serial_prefix: serial_prefix.to_owned(),
+            subject_key,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.as_str().trim_end_matches('/'))
+    }
+
+    pub fn verify_url(&self, serial: &str) -> String {
+        self.url(&format!("/verify/{serial}"))
+    }
+
+    pub fn did(&self, slug: &str) -> String {
+        credential::did_web(&self.base, slug)
+    }
+
+    /// The key id as it appears in tokens: a DID URL that resolves to the key.
+    pub fn kid(&self, slug: &str, key_name: &str) -> String {
+        format!("{}#{key_name}", self.did(slug))
+    }
+
+    pub fn status_list_url(&self, slug: &str, key_name: &str) -> String {
+        self.url(&format!("/issuers/{slug}/status/{key_name}"))
+    }
+
+    pub fn party(&self, org: &Organisation) -> Party {
+        Party {
+            did: self.did(&org.slug),
+            url: self.url(&format!("/issuers/{}", org.slug)),
+            name: Bilingual {
+                km: org.name_km.clone(),
+                en: org.name_en.clone(),
+            },
+        }
+    }
+
+    fn subject_id(&self, user: UserId) -> String {
+        let digest = Sha256::new()
+            .chain_update(self.subject_key)
+            .chain_update(user.0.to_be_bytes())
+            .finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        // A version 8 (custom) UUID, RFC 9562.
+        bytes[6] = (bytes[6] & 0x0f) | 0x80;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "urn:uuid:{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    }
+
+    /// The organisation's signing key, made on first use.
+    fn signing_key(
+        &self,
+        conn: &mut DbConnection,
+        org: &Organisation,
+        now: NaiveDateTime,
+    ) -> Result<(KeyRow, SigningKey), CertError> {
+        let row = match db::certificates::current_key(conn, org.id)? {
+            Some(row) => row,
+            None => self.new_key(conn, org, now)?,
+        };
+        let key = self.sealer.open(&row.sealed_private_key, &row.name)?;
+        Ok((row, key))
+    }
+
+    fn new_key(
+        &self,
+        conn: &mut DbConnection,
+        org: &Organisation,
+        now: NaiveDateTime,
+    ) -> Result<KeyRow, CertError> {
+        let count = db::certificates::keys_of(conn, org.id)?.len();
+        let name = format!("key-{}", count + 1);
+        let key = keys::generate();
+        let sealed = self.sealer.seal(&key, &name);
+        let row = db::certificates::replace_key(
+            conn,
+            org.id,
+            &name,
+            key.verifying_key().as_bytes(),
+            &sealed,
+            now,
+        )?;
+        tracing::info!(organisation = %org.slug, key = %name, "made a new signing key");
+        Ok(row)
+    }
+
+    /// `sala keys rotate`: retires the organisation's key and makes a new one. Certificates
+    /// signed with the old key keep verifying: its public half stays published.
+    pub fn rotate(
+        &self,
+        conn: &mut DbConnection,
+        slug: &str,
+        now: NaiveDateTime,
+    ) -> Result<String, CertError> {
+        let org =
+            db::organisations::find_by_slug(conn, slug)?.ok_or(CertError::UnknownOrganisation)?;
+        Ok(self.new_key(conn, &org, now)?.name)
+    }
+
+    /// Issues the certificate for a completion, once: if one was ever issued for this
+    /// learner and course (even if since revoked), that one is returned.
+    pub fn issue(
+        &self,
+        conn: &mut DbConnection,
+        done: &Completed,
+        now: NaiveDateTime,
+    ) -> Result<Certificate, CertError> {
+        if let Some(existing) = db::certificates::latest_for(conn, done.user, done.course_id)? {
+            return Ok(existing);
+        }
+        self.sign_new(conn, done, now)
+    }
+
+    /// Issues the certificates of any completions that lack one (an issue that failed after
+    /// the completion was recorded). Cheap when there are none.
+    pub fn issue_missing(
+        &self,
+        conn: &mut DbConnection,
+        user: UserId,
+        now: NaiveDateTime,
+    ) -> Result<(), CertError> {
+        for done in db::certificates::completions_without_certificate(conn, user)? {
+            self.sign_new(conn, &done, now)?;
+        }
+        Ok(())
+    }
+
+    fn sign_new(
+        &self,
+        conn: &mut DbConnection,
+        done: &Completed,
+        now: NaiveDateTime,
+    ) -> Result<Certificate, CertError> {
+        let learner = db::users::find(conn, done.user)?.ok_or(CertError::NotFound)?;
+        let version = db::learning::version(conn, done.version_id)?.ok_or(CertError::NotFound)?;
+        let meta: CourseMeta =
+            serde_json::from_str(&version.settings).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        let chapters = db::learning::chapter_list(conn, version.version_id)?.len();
+        let publisher = db::organisations::find_by_slug(conn, &meta.publisher.slug)?
+            .ok_or(CertError::UnknownOrganisation)?;
+        let cosigner = match &meta.cosigner {
+            Some(c) => db::organisations::find_by_slug(conn, &c.slug)?,
+            None => None,
+        };
+        let (key_row, key) = self.signing_key(conn, &publisher, now)?;
+        let serial = loop {
+            let serial = Serial::generate(&self.serial_prefix, &mut OsRng).to_string();
+            if !db::certificates::serial_taken(conn, &serial)? {
+                break serial;
+            }
+        };
+        let status_index = db::certificates::next_status_index(conn, key_row.id)?;
+        let award = credential::Award {
+            id: self.verify_url(&serial),
+            serial: serial.clone(),
+            subject_id: self.subject_id(done.user),
+            learner_km: learner.name_km.clone(),
+            learner_latin: learner.name_latin.clone(),
+            achievement_id: self.url(&format!("/courses/{}#v{}", version.slug, version.number)),
+            course_url: self.url(&format!("/courses/{}", version.slug)),
+            title: version.title.clone(),
+            summary: version.summary.clone(),
+            version: version.number,
+            chapters,
+            pass_mark: meta.pass_mark,
+            score: done.score,
+            completed_at: done.completed_at,
+            issued_at: now,
+            status_list: self.status_list_url(&publisher.slug, &key_row.name),
+            status_index,
+        };
+        let mut endorsements = Vec::new();
+        if let Some(cosigner) = &cosigner {
+            let (co_row, co_key) = self.signing_key(conn, cosigner, now)?;
+            let claims = credential::endorsement(&award, &self.party(cosigner));
+            endorsements.push(jws::sign(
+                &claims,
+                &co_key,
+                &self.kid(&cosigner.slug, &co_row.name),
+            ));
+        }
+        let claims = credential::open_badge(&award, &self.party(&publisher), &endorsements);
+        let token = jws::sign(&claims, &key, &self.kid(&publisher.slug, &key_row.name));
+        let id = db::certificates::insert(
+            conn,
+            &NewCertificate {
+                serial: &serial,
+                user: done.user,
+                course_id: done.course_id,
+                version_id: done.version_id,
+                key_id: key_row.id,
+                status_index,
+                names: (&learner.name_km, &learner.name_latin),
+                score: done.score,
+                completed_at: done.completed_at,
+                issued_at: now,
+                credential: &token,
+            },
+        )?;
+        tracing::info!(
+            certificate = id,
+            course = done.course_id,
+            "issued a certificate"
+        );
+        db::certificates::by_serial(conn, &serial)?.ok_or(CertError::NotFound)
+    }
+
+    /// Revokes a certificate for a stated reason.
+    pub fn revoke(
+        &self,
+        conn: &mut DbConnection,
+        serial: &str,
+        reason: &str,
+        by: UserId,
+        now: NaiveDateTime,
+    ) -> Result<Certificate, CertError> {
+        let reason = clean_reason(reason)?;
+        let row = db::certificates::by_serial(conn, serial)?.ok_or(CertError::NotFound)?;
+        if !db::certificates::revoke(conn, row.id, &reason, Some(by), None, now)? {
+            return Err(CertError::AlreadyRevoked);
+        }
+        db::certificates::by_serial(conn, serial)?.ok_or(CertError::NotFound)
+    }
+
+    /// Revokes a certificate as "replaced" and issues a new one with the learner's names as
+    /// they are now (after a name correction), for the same completion.
+    pub fn reissue(
+        &self,
+        conn: &mut DbConnection,
+        serial: &str,
+        by: UserId,
+        now: NaiveDateTime,
+    ) -> Result<Certificate, CertError> {
+        let old = db::certificates::by_serial(conn, serial)?.ok_or(CertError::NotFound)?;
+        if old.revoked_at.is_some() {
+            return Err(CertError::AlreadyRevoked);
+        }
+        // Revoke first: only one certificate may be in force per learner and course.
+        db::certificates::revoke(conn, old.id, "replaced", Some(by), None, now)?;
+        let new = self.sign_new(
+            conn,
+            &Completed {
+                user: UserId(old.user_id),
+                course_id: old.course_id,
+                version_id: old.version_id,
+                score: old.score,
+                completed_at: old.completed_at,
+            },
+            now,
+        )?;
+        db::certificates::set_replaced_by(conn, old.id, &new.serial)?;
+        Ok(new)
+    }
+
+    /// The signed status list for one of an organisation's keys.
+    pub fn status_list(
+        &self,
+        conn: &mut DbConnection,
+        slug: &str,
+        key_name: &str,
+    ) -> Result<Option<String>, CertError> {
+        let Some(org) = db::organisations::find_by_slug(conn, slug)? else {
+            return Ok(None);
+        };
+        let Some(row) = db::certificates::keys_of(conn, org.id)?
+            .into_iter()
+            .find(|k| k.name == key_name)
+        else {
+            return Ok(None);
+        };
+        let key = self.sealer.open(&row.sealed_private_key, &row.name)?;
+        let (revoked, last) = db::certificates::revoked(conn, row.id)?;
+        let url = self.status_list_url(slug, key_name);
+        let claims = credential::status_list(
+            &url,
+            &self.party(&org),
+            &revoked,
+            last.unwrap_or(row.created_at),
+        );
+        Ok(Some(jws::sign(&claims, &key, &self.kid(slug, key_name))))
+    }
+
+    /// Every public key an organisation has signed with, as JWKs named by their DID URL.
+    pub fn published_keys(
+        &self,
+        conn: &mut DbConnection,
+        org: &Organisation,
+    ) -> Result<Vec<Jwk>, CertError> {
+        db::certificates::keys_of(conn, org.id)?
+            .iter()
+            .map(|row| {
+                let public = keys::public_from_bytes(&row.public_key)?;
+                Ok(Jwk::ed25519(&public, Some(self.kid(&org.slug, &row.name))))
+            })
+            .collect()
+    }
+}
+
+fn clean_reason(reason: &str) -> Result<String, CertError> {
+    let reason: String = reason.trim().chars().take(MAX_REASON_CHARS).collect();
+    if reason.is_empty() {
+        return Err(CertError::ReasonMissing);
+    }
+    Ok(reason)
+}
+
+/// The credential wrapped as JSON: a VC 2.0 `EnvelopedVerifiableCredential`, whose id is
+/// the token as a `data:` URL.
+pub fn enveloped(token: &str) -> serde_json::Value {
+    serde_json::json!({
+        "@context": credential::VC_CONTEXT,
+        "id": format!("data:application/vc+jwt,{token}"),
+        "type": "EnvelopedVerifiableCredential",
+    })
+}
+
+/// The signed credential in an uploaded file: a compact JWT, the enveloped JSON form, or
+/// a certificate PDF that carries it as an embedded file.
+pub fn token_from_file(bytes: &[u8]) -> Result<String, verify::Why> {
+    if bytes.starts_with(b"%PDF") {
+        return embedded::credential_in(bytes).ok_or(verify::Why::NotACredential);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| verify::Why::Malformed)?;
+    let text = text.trim().trim_start_matches('\u{feff}');
+    if text.starts_with('{') {
+        let json: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| verify::Why::Malformed)?;
+        return json
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|id| id.strip_prefix("data:application/vc+jwt,"))
+            .map(str::to_owned)
+            // A credential without its signature proves nothing.
+            .ok_or(verify::Why::NotACredential);
+    }
+    Ok(text.to_owned())
+}

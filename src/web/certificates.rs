@@ -1,0 +1,312 @@
+//! Certificates on the web: the public verification pages (by serial, as the QR code
+//! leads, or by uploading a downloaded credential), the learner's downloads, and revocation
+//! by the issuing organisation's staff.
+
+use std::sync::Arc;
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::error::WebError;
+use super::extract::{CertificateStaff, CsrfForm, Ctx, OrgRole, SignedIn, Viewer};
+use super::render::see_other;
+use crate::accounts::roles::may_act;
+use crate::accounts::{Role, UserId};
+use crate::certificates::{self, CertError, Certificate, Verdict};
+use crate::db::{self, DbError};
+use crate::organisations::subtree;
+
+/// A credential, even inside a PDF, is far smaller than this.
+const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Deserialize)]
+pub struct SerialQuery {
+    serial: Option<String>,
+}
+
+/// `/verify`: the form, or (with `?serial=`) the way to that serial's page.
+pub async fn form(ctx: Ctx, query: web::Query<SerialQuery>) -> Result<HttpResponse, WebError> {
+    if let Some(serial) = query
+        .serial
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let serial: String = serial
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(40)
+            .collect();
+        return Ok(see_other(format!(
+            "/verify/{}",
+            url::form_urlencoded::byte_serialize(serial.as_bytes()).collect::<String>()
+        )));
+    }
+    let page = ctx.page();
+    ctx.render("certificates/verify_form.html", &page)
+}
+
+/// `/verify/{serial}`: what scanning the QR code shows.
+pub async fn by_serial(ctx: Ctx, serial: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let typed: String = serial.into_inner().chars().take(40).collect();
+    let authority = Arc::clone(&ctx.state.certificates);
+    let query = typed.clone();
+    let verdict = ctx
+        .state
+        .db
+        .read(move |conn| authority.verify_serial(conn, &query))
+        .await?;
+    show(&ctx, &verdict, Some(&typed))
+}
+
+/// `POST /verify`: a downloaded credential (`.jwt`, `.json`) or certificate PDF.
+pub async fn upload(ctx: Ctx, form: Multipart) -> Result<HttpResponse, WebError> {
+    let verdict = match read_file(form).await {
+        Err(message) => return Err(WebError::BadRequest(message)),
+        Ok(bytes) => match certificates::token_from_file(&bytes) {
+            Err(why) => Verdict::Invalid { why },
+            Ok(token) => {
+                let authority = Arc::clone(&ctx.state.certificates);
+                ctx.state
+                    .db
+                    .read(move |conn| authority.verify_token(conn, &token))
+                    .await?
+            }
+        },
+    };
+    show(&ctx, &verdict, None)
+}
+
+fn show(ctx: &Ctx, verdict: &Verdict, typed: Option<&str>) -> Result<HttpResponse, WebError> {
+    let status = match verdict {
+        Verdict::Genuine { .. } | Verdict::Revoked { .. } => StatusCode::OK,
+        Verdict::Unknown | Verdict::Mistyped => StatusCode::NOT_FOUND,
+        Verdict::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let mut page = ctx.page();
+    page.insert("verdict", verdict);
+    page.insert("typed", &typed);
+    ctx.render_status(status, "certificates/verdict.html", &page)
+}
+
+/// Reads the `file` field of the upload form. What is over the limit is read and dropped
+/// (up to a bound), so that the browser receives the explanation rather than a connection
+/// reset half-way through its upload.
+async fn read_file(mut form: Multipart) -> Result<Vec<u8>, &'static str> {
+    const DRAIN_BOUND: usize = 8 * MAX_UPLOAD_BYTES;
+    let mut file = Vec::new();
+    let mut seen = 0usize;
+    let mut too_large = false;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| "verify-upload-unreadable")?;
+        let wanted = field.name() == Some("file");
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| "verify-upload-unreadable")?;
+            seen += chunk.len();
+            if seen > DRAIN_BOUND {
+                return Err("verify-upload-too-large");
+            }
+            too_large |= wanted && file.len() + chunk.len() > MAX_UPLOAD_BYTES;
+            if wanted && !too_large {
+                file.extend_from_slice(&chunk);
+            }
+        }
+    }
+    if too_large {
+        return Err("verify-upload-too-large");
+    }
+    if file.is_empty() {
+        return Err("verify-upload-empty");
+    }
+    Ok(file)
+}
+
+/// The certificate with this serial, if the viewer may download it: its learner, an
+/// administrator, or staff of the organisation that issued it.
+async fn downloadable(ctx: &Ctx, viewer: &Viewer, serial: String) -> Result<Certificate, WebError> {
+    let row = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let Some(row) = db::certificates::by_serial(conn, &serial)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let lineage = match db::certificates::course_owner(conn, row.course_id)? {
+                Some((org, _)) => {
+                    db::organisations::lineage(conn, crate::organisations::OrganisationId(org))?
+                }
+                None => Vec::new(),
+            };
+            Ok(Some((row, lineage)))
+        })
+        .await?;
+    let (row, lineage) = row.ok_or(WebError::NotFound)?;
+    let staff = [Role::Publisher, Role::Coordinator]
+        .iter()
+        .any(|&role| may_act(&viewer.grants, role, &lineage));
+    if row.user_id == viewer.user.id.0 || viewer.user.is_admin || staff {
+        Ok(row)
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+fn attachment(
+    content_type: &str,
+    name: &str,
+    body: impl actix_web::body::MessageBody + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((CACHE_CONTROL, "private, no-cache"))
+        .body(body)
+}
+
+/// The signed credential as a compact JWT.
+pub async fn jwt(signed_in: SignedIn, serial: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let row = downloadable(&ctx, &viewer, serial.into_inner()).await?;
+    Ok(attachment(
+        "application/vc+jwt",
+        &format!("{}.jwt", row.serial),
+        row.credential,
+    ))
+}
+
+/// The signed credential wrapped as JSON (a VC 2.0 `EnvelopedVerifiableCredential`).
+pub async fn json(
+    signed_in: SignedIn,
+    serial: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let row = downloadable(&ctx, &viewer, serial.into_inner()).await?;
+    Ok(attachment(
+        "application/vc+json",
+        &format!("{}.json", row.serial),
+        certificates::enveloped(&row.credential).to_string(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `/issuers/{org}/certificates`: the certificates of the organisation's courses, to find
+/// one and revoke or re-issue it.
+pub async fn staff_list(
+    scope: OrgRole<CertificateStaff>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let root = organisation.id;
+    let search = query.q.trim().chars().take(100).collect::<String>();
+    let term = search.clone();
+    let rows = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let below = subtree(&db::organisations::all(conn)?, root);
+            let ids: Vec<i64> = below.iter().map(|o| o.id.0).collect();
+            db::certificates::issued_by(conn, &ids, &term, 200)
+        })
+        .await?;
+    let mut page = ctx.form_page();
+    page.insert("organisation", &organisation);
+    page.insert("certificates", &rows);
+    page.insert("q", &search);
+    ctx.render("certificates/staff.html", &page)
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Checks that the certificate belongs to a course of the organisation (or one below it).
+async fn of_organisation(
+    ctx: &Ctx,
+    organisation: crate::organisations::OrganisationId,
+    serial: String,
+) -> Result<(), WebError> {
+    let belongs = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let Some(row) = db::certificates::by_serial(conn, &serial)? else {
+                return Ok::<_, DbError>(false);
+            };
+            let Some((owner, _)) = db::certificates::course_owner(conn, row.course_id)? else {
+                return Ok(false);
+            };
+            let lineage =
+                db::organisations::lineage(conn, crate::organisations::OrganisationId(owner))?;
+            Ok(lineage.contains(&organisation))
+        })
+        .await?;
+    if belongs {
+        Ok(())
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+pub async fn revoke(
+    scope: OrgRole<CertificateStaff>,
+    path: web::Path<(String, String)>,
+    form: CsrfForm<RevokeForm>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (org, serial) = path.into_inner();
+    of_organisation(&ctx, organisation.id, serial.clone()).await?;
+    let by = ctx.require_viewer()?.user.id;
+    let reason = form.0.reason;
+    let authority = Arc::clone(&ctx.state.certificates);
+    let now = ctx.state.now();
+    let target = serial.clone();
+    ctx.state
+        .db
+        .write(move |conn| authority.revoke(conn, &target, &reason, by, now))
+        .await
+        .map_err(|e: CertError| WebError::from(e))?;
+    Ok(see_other(format!("/issuers/{org}/certificates?q={serial}")))
+}
+
+pub async fn reissue(
+    scope: OrgRole<CertificateStaff>,
+    path: web::Path<(String, String)>,
+    _form: CsrfForm<super::extract::NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (org, serial) = path.into_inner();
+    of_organisation(&ctx, organisation.id, serial.clone()).await?;
+    let by: UserId = ctx.require_viewer()?.user.id;
+    let authority = Arc::clone(&ctx.state.certificates);
+    let now = ctx.state.now();
+    let new = ctx
+        .state
+        .db
+        .write(move |conn| authority.reissue(conn, &serial, by, now))
+        .await
+        .map_err(|e: CertError| WebError::from(e))?;
+    Ok(see_other(format!(
+        "/issuers/{org}/certificates?q={}",
+        new.serial
+    )))
+}
