@@ -10,6 +10,7 @@ pub mod credential;
 pub mod embedded;
 pub mod jws;
 pub mod keys;
+pub mod pdf;
 pub mod serial;
 pub mod status_list;
 pub mod verify;
@@ -427,4 +428,76 @@ pub fn token_from_file(bytes: &[u8]) -> Result<String, verify::Why> {
             .ok_or(verify::Why::NotACredential);
     }
     Ok(text.to_owned())
+}
+
+impl Authority {
+    /// What the printed certificate shows, gathered from the database: the facts, the
+    /// signatories of the version the learner completed and their signature pictures.
+    pub fn sheet(
+        &self,
+        conn: &mut DbConnection,
+        row: &Certificate,
+    ) -> Result<pdf::Sheet, CertError> {
+        let facts = self.facts(conn, row)?;
+        let settings =
+            db::quizzes::version_settings(conn, row.version_id)?.ok_or(CertError::NotFound)?;
+        let stored: StoredSettings =
+            serde_json::from_str(&settings).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        let meta = stored.meta;
+        let organisation = |slug: &str| {
+            [Some(&meta.publisher), meta.cosigner.as_ref()]
+                .into_iter()
+                .flatten()
+                .find(|org| org.slug == slug)
+                .map(|org| org.name.clone())
+                .unwrap_or_else(|| Bilingual {
+                    km: slug.to_owned(),
+                    en: slug.to_owned(),
+                })
+        };
+        let mut signatories = Vec::new();
+        for signatory in &meta.signatories {
+            // Stored as the picture's URL, `/media/<hash>.<ext>`.
+            let hash = signatory
+                .signature
+                .as_ref()
+                .and_then(|path| stored.signatures.get(path))
+                .and_then(|url| url.rsplit('/').next())
+                .and_then(|file| file.split('.').next());
+            let signature = match hash {
+                Some(hash) => db::courses::media_bytes(conn, hash)?
+                    .and_then(|(_, bytes)| pdf::normalise_signature(&bytes)),
+                None => None,
+            };
+            signatories.push(pdf::SignatoryBlock {
+                name: signatory.name.clone(),
+                title: signatory.title.clone(),
+                organisation: organisation(&signatory.organisation),
+                signature,
+            });
+        }
+        Ok(pdf::Sheet {
+            verify_url: self.verify_url(&row.serial),
+            serial: row.serial.clone(),
+            learner_km: row.name_km.clone(),
+            learner_latin: row.name_latin.clone(),
+            title: facts.title,
+            version: facts.version,
+            score: row.score,
+            completed_at: row.completed_at,
+            issuer: facts.issuer,
+            signatories,
+            credential: row.credential.clone(),
+        })
+    }
+}
+
+/// A version's stored settings: the checked `course.toml` and where its signature
+/// pictures are (media path → stored picture).
+#[derive(serde::Deserialize)]
+struct StoredSettings {
+    #[serde(flatten)]
+    meta: CourseMeta,
+    #[serde(default)]
+    signatures: std::collections::HashMap<String, String>,
 }

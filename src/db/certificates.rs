@@ -387,3 +387,40 @@ pub fn issued_by(
         ))
         .load(conn)?)
 }
+
+/// For each course, how many certificates in force the people of the organisations hold.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Cohort {
+    pub slug: String,
+    pub title_km: String,
+    pub title_en: String,
+    pub count: i64,
+}
+
+pub fn cohorts(conn: &mut DbConnection, organisations: &[i64]) -> Result<Vec<Cohort>, DbError> {
+    let learners = users::table
+        .filter(users::organisation_id.eq_any(organisations.to_vec()))
+        .select(users::id);
+    let counts: Vec<(i64, i64)> = certificates::table
+        .filter(certificates::revoked_at.is_null())
+        .filter(certificates::user_id.eq_any(learners))
+        .group_by(certificates::course_id)
+        .select((certificates::course_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (course, count) in counts {
+        let Some((_, slug)) = course_owner(conn, course)? else {
+            continue;
+        };
+        if let Some(version) = super::learning::current_version(conn, &slug)? {
+            out.push(Cohort {
+                slug,
+                title_km: version.title.km,
+                title_en: version.title.en,
+                count,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.slug.cmp(&b.slug));
+    Ok(out)
+}

@@ -310,3 +310,102 @@ pub async fn reissue(
         new.serial
     )))
 }
+
+/// Draws a certificate's PDF (and, for `png`, its preview) off the async workers.
+async fn render(ctx: &Ctx, row: Certificate, png: bool) -> Result<Vec<u8>, WebError> {
+    if row.revoked_at.is_some() {
+        return Err(WebError::Refused("certificate-revoked"));
+    }
+    let authority = Arc::clone(&ctx.state.certificates);
+    let sheet = ctx
+        .state
+        .db
+        .read(move |conn| authority.sheet(conn, &row))
+        .await
+        .map_err(|e: CertError| WebError::from(e))?;
+    let now = ctx.state.now();
+    web::block(move || {
+        let pdf = certificates::pdf::certificate(&sheet, now)?;
+        if png {
+            certificates::pdf::preview(&pdf)
+        } else {
+            Ok(pdf)
+        }
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))?
+    .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+/// The printable certificate, with its credential embedded.
+pub async fn pdf(signed_in: SignedIn, serial: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let row = downloadable(&ctx, &viewer, serial.into_inner()).await?;
+    let name = format!("{}.pdf", row.serial);
+    let bytes = render(&ctx, row, false).await?;
+    Ok(attachment("application/pdf", &name, bytes))
+}
+
+/// The same page as a small picture, for phones.
+pub async fn png(signed_in: SignedIn, serial: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    let row = downloadable(&ctx, &viewer, serial.into_inner()).await?;
+    let bytes = render(&ctx, row, true).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "image/png"))
+        .insert_header((CACHE_CONTROL, "private, max-age=3600"))
+        .body(bytes))
+}
+
+#[derive(Deserialize)]
+pub struct CohortQuery {
+    course: String,
+}
+
+/// `/coordinate/{org}/certificates.pdf?course=SLUG`: every certificate in force for the
+/// course held by people of the organisation and those below it, one per page, for a
+/// coordinator to print in one go.
+pub async fn cohort(
+    scope: OrgRole<super::extract::Coordinator>,
+    query: web::Query<CohortQuery>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let root = organisation.id;
+    let slug = query.into_inner().course;
+    let authority = Arc::clone(&ctx.state.certificates);
+    let course = slug.clone();
+    let sheets = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let below = subtree(&db::organisations::all(conn)?, root);
+            let ids: Vec<i64> = below.iter().map(|o| o.id.0).collect();
+            let Some(version) = db::learning::current_version(conn, &course)? else {
+                return Ok(None);
+            };
+            let rows = db::certificates::in_force_for_course(conn, version.course_id, &ids)?;
+            let mut sheets = Vec::with_capacity(rows.len());
+            for row in &rows {
+                sheets.push(authority.sheet(conn, row)?);
+            }
+            Ok::<_, CertError>(Some((version.title, sheets)))
+        })
+        .await?;
+    let (title, sheets) = sheets.ok_or(WebError::NotFound)?;
+    if sheets.is_empty() {
+        return Err(WebError::Refused("cohort-none"));
+    }
+    let now = ctx.state.now();
+    let heading = format!("{} — {}", title.en, organisation.name_en);
+    let bytes = web::block(move || certificates::pdf::cohort(&sheets, &heading, now))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(attachment(
+        "application/pdf",
+        &format!("{slug}-{}.pdf", organisation.slug),
+        bytes,
+    ))
+}

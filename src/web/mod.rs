@@ -99,6 +99,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/certificates/{serial}/credential.json",
             get().to(certificates::json),
         )
+        .route(
+            "/certificates/{serial}/certificate.pdf",
+            get().to(certificates::pdf),
+        )
+        .route(
+            "/certificates/{serial}/certificate.png",
+            get().to(certificates::png),
+        )
         // What each issuer publishes for verifiers, and its staff's certificate list
         .route("/issuers/{org}", get().to(issuers::profile))
         .route("/issuers/{org}/jwks.json", get().to(issuers::jwks))
@@ -156,6 +164,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/preview/{token}", get().to(preview::course))
         .route("/preview/{token}/{chapter}", get().to(preview::chapter))
         .route("/coordinate/{org}", get().to(workspaces::coordinate))
+        .route(
+            "/coordinate/{org}/certificates.pdf",
+            get().to(certificates::cohort),
+        )
         // Admins
         .service(
             scope("/admin")

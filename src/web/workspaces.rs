@@ -13,18 +13,24 @@ pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, Web
         ctx, organisation, ..
     } = scope;
     let root = organisation.id;
-    let (tree, people) = ctx
+    let (tree, people, cohorts) = ctx
         .state
         .db
         .read(move |conn| {
             let below = subtree(&db::organisations::all(conn)?, root);
             let ids: Vec<_> = below.iter().map(|o| o.id).collect();
-            Ok::<_, db::DbError>((below, db::users::in_organisations(conn, &ids)?))
+            let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+            Ok::<_, db::DbError>((
+                below,
+                db::users::in_organisations(conn, &ids)?,
+                db::certificates::cohorts(conn, &raw)?,
+            ))
         })
         .await?;
     let mut page = ctx.page();
     page.insert("organisation", &organisation);
     page.insert("tree", &tree_under(tree, root));
     page.insert("people", &people);
+    page.insert("cohorts", &cohorts);
     ctx.render("workspaces/coordinate.html", &page)
 }

@@ -680,3 +680,152 @@ async fn an_independent_open_badges_verifier_accepts_it_and_sees_revocation() {
     let said = independent_verifier(&token, "revoked").unwrap();
     assert!(said.starts_with("revoked"), "{said}");
 }
+
+both_backends!(the_printed_certificate_is_real_khmer_text_and_its_qr_code_verifies);
+
+async fn the_printed_certificate_is_real_khmer_text_and_its_qr_code_verifies(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    let serial = complete(&app, "dara@example.org", "Dara Sok").await;
+    let response = app
+        .get(&format!("/certificates/{serial}/certificate.pdf"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap().to_vec();
+    assert!(pdf.starts_with(b"%PDF"));
+    assert!(pdf.len() <= 150 * 1024, "{} bytes", pdf.len());
+
+    // The text reads back exactly: Khmer names and title shaped but still real text.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("certificate.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    let text = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "សុខ ចាន់ធា",
+        "Dara Sok",
+        "វគ្គសាកល្បង",
+        "A test course",
+        "ព្រះរាជាណាចក្រកម្ពុជា",
+        "សុខ វិបុល",
+        "អគ្គនាយក",
+        "ក្រសួងសាកល្បង",
+        &serial,
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+
+    // The PDF carries the credential: uploaded, it verifies.
+    let visitor = app.new_browser();
+    assert_eq!(upload(&visitor, "certificate.pdf", pdf).await.1, "genuine");
+
+    // The preview for phones: 1000 pixels wide, at most 60 KB, and its QR code leads to
+    // the page that says "genuine".
+    let response = app
+        .get(&format!("/certificates/{serial}/certificate.png"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let png = response.bytes().await.unwrap().to_vec();
+    assert!(png.len() <= 60 * 1024, "{} bytes", png.len());
+    let picture = image::load_from_memory(&png).unwrap().to_luma8();
+    assert_eq!(picture.width(), 1000);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        picture.width() as usize,
+        picture.height() as usize,
+        |x, y| picture.get_pixel(x as u32, y as u32).0[0],
+    );
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    let (_, url) = grids[0].decode().unwrap();
+    assert!(url.ends_with(&format!("/verify/{serial}")), "{url}");
+    let path = &url[url.find("/verify/").unwrap()..];
+    assert_eq!(verdict(&visitor, path).await.1, "genuine");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_prints_a_cohort_in_one_pdf() {
+    let app = spawn!(Backend::Sqlite, |s| s.courses_dir = fixtures());
+    let ministry = app
+        .db
+        .read(|conn| sala::db::organisations::find_by_slug(conn, "test-ministry"))
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0
+        .to_string();
+    let mut serials = Vec::new();
+    for (email, name) in [
+        ("a@example.org", "Arun Chan"),
+        ("b@example.org", "Bopha Keo"),
+    ] {
+        let learner = app.new_browser();
+        learner
+            .submit(
+                "/register",
+                "/register",
+                &[
+                    ("name_km", "ចាន់ អរុណ"),
+                    ("name_latin", name),
+                    ("email", email),
+                    ("password", crate::helpers::PASSWORD),
+                    ("position", "Officer"),
+                    ("province", "10"),
+                    ("organisation", &ministry),
+                ],
+            )
+            .await;
+        complete_chapters(&learner).await;
+        take(&learner, true).await;
+        let (_, html) = learner.get_html("/my").await;
+        serials.push(crate::helpers::attribute(
+            &html,
+            ".certificate",
+            "data-serial",
+        ));
+    }
+    app.register("coordinator@example.org", "Coordinator").await;
+    grant(
+        &app,
+        "coordinator@example.org",
+        sala::accounts::Role::Coordinator,
+        "test-ministry",
+    )
+    .await;
+    let (_, html) = app.get_html("/coordinate/test-ministry").await;
+    let link = crate::helpers::href(&html, "#certificates ~ ul a");
+    assert_eq!(
+        link,
+        "/coordinate/test-ministry/certificates.pdf?course=minimal"
+    );
+    let response = app.get(&link).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let pdf = response.bytes().await.unwrap().to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cohort.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let text = String::from_utf8(
+        std::process::Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(text.matches('\u{c}').count(), 2, "one page each");
+    for serial in &serials {
+        assert!(text.contains(serial.as_str()), "{serial}");
+    }
+    // A learner may not print the cohort; an unknown course is a 404.
+    let response = app.new_browser().get(&link).await;
+    assert_ne!(response.status(), StatusCode::OK);
+    let response = app
+        .get("/coordinate/test-ministry/certificates.pdf?course=nope")
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
