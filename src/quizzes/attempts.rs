@@ -401,13 +401,23 @@ async fn on_completed(db: &Db, authority: &Arc<Authority>, completion: &Completi
         score: completion.score,
         completed_at: completion.completed_at,
     };
-    let authority = Arc::clone(authority);
     let now = completion.completed_at;
-    let issued = db
-        .write(move |conn| authority.issue(conn, &done, now))
-        .await;
-    if let Err(error) = issued {
-        tracing::error!(%error, "the certificate could not be issued; it will be on the next visit");
+    // Two certificates issued at the same moment by the same key may draw the same place
+    // in its status list; the unique index refuses the second, which then tries again.
+    for _ in 0..3 {
+        let authority = Arc::clone(authority);
+        let done = done.clone();
+        match db
+            .write(move |conn| authority.issue(conn, &done, now))
+            .await
+        {
+            Ok(_) => return,
+            Err(crate::certificates::CertError::Db(e)) if e.is_unique_violation() => continue,
+            Err(error) => {
+                tracing::error!(%error, "the certificate could not be issued; it will be on the next visit");
+                return;
+            }
+        }
     }
 }
 

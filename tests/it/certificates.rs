@@ -584,13 +584,13 @@ async fn sala_verify_checks_a_file_offline_and_against_the_instance() {
     let serial = complete(&app, "dara@example.org", "Dara Sok").await;
     let token = credential(&app, &serial).await;
     let dir = tempfile::tempdir().unwrap();
-    let jwks = app
+    let published = app
         .get("/issuers/test-ministry/jwks.json")
         .await
         .text()
         .await
         .unwrap();
-    std::fs::write(dir.path().join("jwks.json"), jwks).unwrap();
+    std::fs::write(dir.path().join("jwks.json"), published).unwrap();
     std::fs::write(dir.path().join("good.jwt"), &token).unwrap();
     let mut payload = part(&token, 1);
     payload["credentialSubject"]["identifier"][0]["identityHash"] = "Mallory".into();
@@ -623,6 +623,17 @@ async fn sala_verify_checks_a_file_offline_and_against_the_instance() {
     let (ok, out) = sala(&["verify", "jwks.json"]);
     assert!(!ok);
     assert!(out.starts_with("NOT GENUINE"), "{out}");
+
+    // `sala keys rotate`: a new key is published beside the old one, which still verifies.
+    let (ok, out) = sala(&["keys", "rotate", "--org", "test-ministry"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("key-2"), "{out}");
+    let keys = jwks(&app, "test-ministry").await;
+    assert_eq!(keys.keys.len(), 2);
+    let (ok, out) = sala(&["verify", "good.jwt"]);
+    assert!(ok && out.starts_with("GENUINE"), "{out}");
+    let (ok, _) = sala(&["keys", "rotate", "--org", "no-such-org"]);
+    assert!(!ok);
 }
 
 /// Runs openbadgeslib (an independent OB 3.0 verifier, from PyPI) on a credential; the
@@ -683,6 +694,33 @@ async fn an_independent_open_badges_verifier_accepts_it_and_sees_revocation() {
 
 both_backends!(the_printed_certificate_is_real_khmer_text_and_its_qr_code_verifies);
 
+/// The text of the one QR code in a picture (what a phone's camera reads).
+pub(crate) fn qr_code_in(png: &[u8]) -> String {
+    let picture = image::load_from_memory(png).unwrap().to_luma8();
+    assert_eq!(picture.width(), 1000);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        picture.width() as usize,
+        picture.height() as usize,
+        |x, y| picture.get_pixel(x as u32, y as u32).0[0],
+    );
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().unwrap().1
+}
+
+/// The text of a PDF as poppler's pdftotext extracts it.
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("certificate.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    String::from_utf8(output.stdout).unwrap()
+}
+
 async fn the_printed_certificate_is_real_khmer_text_and_its_qr_code_verifies(backend: Backend) {
     let app = spawn!(backend, |s| s.courses_dir = fixtures());
     let serial = complete(&app, "dara@example.org", "Dara Sok").await;
@@ -696,15 +734,7 @@ async fn the_printed_certificate_is_real_khmer_text_and_its_qr_code_verifies(bac
     assert!(pdf.len() <= 150 * 1024, "{} bytes", pdf.len());
 
     // The text reads back exactly: Khmer names and title shaped but still real text.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("certificate.pdf");
-    std::fs::write(&file, &pdf).unwrap();
-    let output = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = pdf_text(&pdf);
     for expected in [
         "សុខ ចាន់ធា",
         "Dara Sok",
@@ -731,16 +761,7 @@ async fn the_printed_certificate_is_real_khmer_text_and_its_qr_code_verifies(bac
     assert_eq!(response.status(), StatusCode::OK);
     let png = response.bytes().await.unwrap().to_vec();
     assert!(png.len() <= 60 * 1024, "{} bytes", png.len());
-    let picture = image::load_from_memory(&png).unwrap().to_luma8();
-    assert_eq!(picture.width(), 1000);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
-        picture.width() as usize,
-        picture.height() as usize,
-        |x, y| picture.get_pixel(x as u32, y as u32).0[0],
-    );
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code");
-    let (_, url) = grids[0].decode().unwrap();
+    let url = qr_code_in(&png);
     assert!(url.ends_with(&format!("/verify/{serial}")), "{url}");
     let path = &url[url.find("/verify/").unwrap()..];
     assert_eq!(verdict(&visitor, path).await.1, "genuine");
@@ -805,18 +826,7 @@ async fn a_coordinator_prints_a_cohort_in_one_pdf() {
     let response = app.get(&link).await;
     assert_eq!(response.status(), StatusCode::OK);
     let pdf = response.bytes().await.unwrap().to_vec();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cohort.pdf");
-    std::fs::write(&file, &pdf).unwrap();
-    let text = String::from_utf8(
-        std::process::Command::new("pdftotext")
-            .arg(&file)
-            .arg("-")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let text = pdf_text(&pdf);
     assert_eq!(text.matches('\u{c}').count(), 2, "one page each");
     for serial in &serials {
         assert!(text.contains(serial.as_str()), "{serial}");

@@ -361,5 +361,33 @@ async fn the_wash_course_from_the_first_chapter_to_completion(backend: Backend) 
     let (_, html) = app.get_html(&format!("{attempt}/result")).await;
     assert!(texts(&html, "[role=status]")[0].contains("១០០%"), "{html}");
     assert_eq!(app.rows("completions").await, 1);
-    let _ = version;
+
+    // The certificate: its PDF shows the Khmer title and both signatories' organisations,
+    // and the QR code on its picture leads anyone to a "genuine" page.
+    let (_, html) = app.get_html("/my").await;
+    let serial = crate::helpers::attribute(&html, ".certificate", "data-serial");
+    let pdf = app
+        .get(&format!("/certificates/{serial}/certificate.pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let text = crate::certificates::pdf_text(&pdf);
+    assert!(text.contains(&version.title.km), "{text}");
+    assert!(text.contains(&serial), "{text}");
+    let png = app
+        .get(&format!("/certificates/{serial}/certificate.png"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let url = crate::certificates::qr_code_in(&png);
+    let path = &url[url.find("/verify/").unwrap()..];
+    let (status, html) = app.new_browser().get_html(path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        crate::helpers::attribute(&html, "#verdict", "data-verdict"),
+        "genuine"
+    );
 }
