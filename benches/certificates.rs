@@ -22,8 +22,8 @@ fn both(km: &str, en: &str) -> Bilingual {
     }
 }
 
-fn sheet(n: usize, signature: &[u8]) -> Sheet {
-    let signature = pdf::normalise_signature(signature);
+fn sheet(n: usize, signature_bytes: &[u8]) -> Sheet {
+    let signature = pdf::normalise_signature(signature_bytes);
     Sheet {
         serial: format!("KH-7Q4M-2XP{}-9", n % 10),
         verify_url: "https://sala.example.gov.kh/verify/KH-7Q4M-2XPD-9".into(),
@@ -53,6 +53,7 @@ fn sheet(n: usize, signature: &[u8]) -> Sheet {
                 signature,
             },
         ],
+        logos: [pdf::normalise_logo(signature_bytes), None],
         credential: "eyJhbGciOiJFZERTQSJ9.".repeat(120),
     }
 }

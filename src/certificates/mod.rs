@@ -455,27 +455,37 @@ impl Authority {
                     en: slug.to_owned(),
                 })
         };
-        let mut signatories = Vec::new();
-        for signatory in &meta.signatories {
+        let mut picture = |path: Option<&String>,
+                           normalise: fn(&[u8]) -> Option<Vec<u8>>|
+         -> Result<Option<Vec<u8>>, CertError> {
             // Stored as the picture's URL, `/media/<hash>.<ext>`.
-            let hash = signatory
-                .signature
-                .as_ref()
+            let hash = path
                 .and_then(|path| stored.signatures.get(path))
                 .and_then(|url| url.rsplit('/').next())
                 .and_then(|file| file.split('.').next());
-            let signature = match hash {
-                Some(hash) => db::courses::media_bytes(conn, hash)?
-                    .and_then(|(_, bytes)| pdf::normalise_signature(&bytes)),
+            Ok(match hash {
+                Some(hash) => {
+                    db::courses::media_bytes(conn, hash)?.and_then(|(_, bytes)| normalise(&bytes))
+                }
                 None => None,
-            };
+            })
+        };
+        let mut signatories = Vec::new();
+        for signatory in &meta.signatories {
             signatories.push(pdf::SignatoryBlock {
                 name: signatory.name.clone(),
                 title: signatory.title.clone(),
                 organisation: organisation(&signatory.organisation),
-                signature,
+                signature: picture(signatory.signature.as_ref(), pdf::normalise_signature)?,
             });
         }
+        let logos = [
+            picture(meta.publisher.logo.as_ref(), pdf::normalise_logo)?,
+            picture(
+                meta.cosigner.as_ref().and_then(|c| c.logo.as_ref()),
+                pdf::normalise_logo,
+            )?,
+        ];
         Ok(pdf::Sheet {
             verify_url: self.verify_url(&row.serial),
             serial: row.serial.clone(),
@@ -487,6 +497,7 @@ impl Authority {
             completed_at: row.completed_at,
             issuer: facts.issuer,
             signatories,
+            logos,
             credential: row.credential.clone(),
         })
     }

@@ -64,6 +64,8 @@ pub struct Sheet {
     pub completed_at: NaiveDateTime,
     pub issuer: Bilingual,
     pub signatories: Vec<SignatoryBlock>,
+    /// The publisher's and the co-signer's logos (normalised), printed at the top corners.
+    pub logos: [Option<Vec<u8>>; 2],
     /// The signed credential, embedded in the PDF.
     pub credential: String,
 }
@@ -348,7 +350,8 @@ impl Pen<'_, '_> {
         }
     }
 
-    /// A signature picture, fitted in a `w` × `h` box centred on `cx`, bottom at `bottom`.
+    /// A picture (signature, logo), fitted in a `w` × `h` box centred on `cx`, bottom at
+    /// `bottom`.
     fn signature(&mut self, png: &[u8], cx: f32, bottom: f32, w: f32, h: f32) {
         let Ok(image) = Image::from_png(Data::from(png.to_vec()), false) else {
             return;
@@ -420,6 +423,17 @@ fn draw_sheet(pen: &mut Pen<'_, '_>, sheet: &Sheet) {
     let wide = WIDTH - 2.0 * MARGIN - 40.0;
     pen.frame(18.0, 2.5);
     pen.frame(24.0, 0.6);
+
+    // The organisations' logos in the top corners, the publisher's on the left.
+    for (logo, cx) in sheet
+        .logos
+        .iter()
+        .zip([MARGIN + 60.0, WIDTH - MARGIN - 60.0])
+    {
+        if let Some(png) = logo {
+            pen.signature(png, cx, 112.0, 72.0, 72.0);
+        }
+    }
 
     // The national header.
     pen.centred(&l.km.national_1, cx, 62.0, 15.0, Weight::Bold, wide);
@@ -645,8 +659,17 @@ pub fn cohort(sheets: &[Sheet], title: &str, now: NaiveDateTime) -> Result<Vec<u
 /// A signature picture made fit for a black-and-white laser printer: flattened onto
 /// white, grey, at most 600 × 200 pixels, as PNG.
 pub fn normalise_signature(bytes: &[u8]) -> Option<Vec<u8>> {
+    normalise(bytes, 600, 200)
+}
+
+/// A logo, the same way, at most 300 × 300 pixels.
+pub fn normalise_logo(bytes: &[u8]) -> Option<Vec<u8>> {
+    normalise(bytes, 300, 300)
+}
+
+fn normalise(bytes: &[u8], width: u32, height: u32) -> Option<Vec<u8>> {
     let picture = image::load_from_memory(bytes).ok()?;
-    let picture = picture.resize(600, 200, image::imageops::FilterType::Triangle);
+    let picture = picture.resize(width, height, image::imageops::FilterType::Triangle);
     let rgba = picture.to_rgba8();
     let grey = image::GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
         let [r, g, b, a] = rgba.get_pixel(x, y).0;

@@ -38,10 +38,8 @@ pub fn check(files: &SourceFiles, folder: Option<&str>) -> Result<CourseSource, 
     let mut practice = check_practice_quizzes(files, &chapters, &sections, &mut problems);
     let (questions_per_attempt, final_questions) = check_final(files, &sections, &mut problems);
     if let Some(meta) = &meta {
-        for signatory in &meta.signatories {
-            if let Some(path) = &signatory.signature {
-                media.check(path, COURSE_FILE, None, &mut problems);
-            }
+        for path in certificate_pictures(meta) {
+            media.check(&path, COURSE_FILE, None, &mut problems);
         }
     }
     match meta {
@@ -278,6 +276,19 @@ fn check_course_toml(
     })
 }
 
+/// The pictures a certificate prints: signatures and the organisations' logos.
+pub fn certificate_pictures(meta: &CourseMeta) -> Vec<String> {
+    let logos = [Some(&meta.publisher), meta.cosigner.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|org| org.logo.clone());
+    meta.signatories
+        .iter()
+        .filter_map(|s| s.signature.clone())
+        .chain(logos)
+        .collect()
+}
+
 fn check_org(
     org: &OrganisationToml,
     file: &str,
@@ -301,6 +312,7 @@ fn check_org(
     Some(OrgRef {
         slug: org.slug.clone(),
         name,
+        logo: org.logo.as_ref().map(|s| media_path(s)),
     })
 }
 

@@ -44,6 +44,8 @@ pub struct OrganisationToml {
     pub slug: String,
     pub km: Option<String>,
     pub en: Option<String>,
+    /// A logo for the printed certificate, e.g. `media/logo.png`.
+    pub logo: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

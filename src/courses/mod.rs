@@ -41,6 +41,9 @@ impl Bilingual {
 pub struct OrgRef {
     pub slug: String,
     pub name: Bilingual,
+    /// The media path of its logo, printed on certificates, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

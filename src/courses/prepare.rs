@@ -57,12 +57,7 @@ pub fn prepare(source: &CourseSource) -> Result<PreparedVersion, Vec<Problem>> {
         referenced_pictures(&chapter.markdown.km, &mut paths);
         referenced_pictures(&chapter.markdown.en, &mut paths);
     }
-    let signature_paths: Vec<String> = source
-        .meta
-        .signatories
-        .iter()
-        .filter_map(|s| s.signature.clone())
-        .collect();
+    let signature_paths: Vec<String> = super::check::certificate_pictures(&source.meta);
     paths.extend(signature_paths.iter().cloned());
 
     let mut pictures: HashMap<String, Picture> = HashMap::new();

@@ -208,7 +208,8 @@ const scenarios = {
     const page = await context.newPage();
     await register(page, 'axe@example.org');
     const pages = ['/courses', '/courses/inclusive-wash', '/courses/inclusive-wash/accessible-latrines',
-      '/courses/inclusive-wash/print', '/my', '/', '/account'];
+      '/courses/inclusive-wash/print', '/my', '/', '/account', '/verify', '/verify/KH-0000-0000-0',
+      '/issuers/mrd'];
     const found = [];
     for (const url of pages) {
       for (const lang of ['km', 'en']) {
