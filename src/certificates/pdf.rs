@@ -294,6 +294,20 @@ impl Pen<'_, '_> {
         let mut path = PathBuilder::new();
         path.move_to(x1, y1);
         path.line_to(x2, y2);
+        self.stroke(path, width);
+    }
+
+    fn frame(&mut self, inset: f32, width: f32) {
+        if let Some(rect) = Rect::from_xywh(inset, inset, WIDTH - 2.0 * inset, HEIGHT - 2.0 * inset)
+        {
+            let mut path = PathBuilder::new();
+            path.push_rect(rect);
+            self.stroke(path, width);
+        }
+    }
+
+    /// Strokes a path in black.
+    fn stroke(&mut self, path: PathBuilder, width: f32) {
         if let Some(path) = path.finish() {
             self.surface.set_fill(None);
             self.surface.set_stroke(Some(Stroke {
@@ -302,23 +316,6 @@ impl Pen<'_, '_> {
             }));
             self.surface.draw_path(&path);
             self.surface.set_stroke(None);
-        }
-    }
-
-    fn frame(&mut self, inset: f32, width: f32) {
-        if let Some(rect) = Rect::from_xywh(inset, inset, WIDTH - 2.0 * inset, HEIGHT - 2.0 * inset)
-        {
-            let mut path = PathBuilder::new();
-            path.push_rect(rect);
-            if let Some(path) = path.finish() {
-                self.surface.set_fill(None);
-                self.surface.set_stroke(Some(Stroke {
-                    width,
-                    ..Stroke::default()
-                }));
-                self.surface.draw_path(&path);
-                self.surface.set_stroke(None);
-            }
         }
     }
 

@@ -166,21 +166,6 @@ pub fn by_serial(conn: &mut DbConnection, serial: &str) -> Result<Option<Certifi
         .optional()?)
 }
 
-/// The certificate in force for a learner and course.
-pub fn in_force(
-    conn: &mut DbConnection,
-    user: UserId,
-    course: i64,
-) -> Result<Option<CertificateRow>, DbError> {
-    Ok(certificates::table
-        .filter(certificates::user_id.eq(user.0))
-        .filter(certificates::course_id.eq(course))
-        .filter(certificates::revoked_at.is_null())
-        .select(CertificateRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
 /// A learner's certificates, newest first.
 pub fn of_user(conn: &mut DbConnection, user: UserId) -> Result<Vec<CertificateRow>, DbError> {
     Ok(certificates::table

@@ -52,6 +52,14 @@ pub fn find(conn: &mut DbConnection, id: OrganisationId) -> Result<Option<Organi
         .and_then(OrganisationRow::into_domain))
 }
 
+/// The ids of an organisation and every organisation below it.
+pub fn ids_under(conn: &mut DbConnection, root: OrganisationId) -> Result<Vec<i64>, DbError> {
+    Ok(crate::organisations::subtree(&all(conn)?, root)
+        .iter()
+        .map(|o| o.id.0)
+        .collect())
+}
+
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<Organisation>, DbError> {
     Ok(organisations::table
         .filter(organisations::slug.eq(slug))

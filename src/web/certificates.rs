@@ -18,7 +18,7 @@ use crate::accounts::roles::may_act;
 use crate::accounts::{Role, UserId};
 use crate::certificates::{self, CertError, Certificate, Verdict};
 use crate::db::{self, DbError};
-use crate::organisations::subtree;
+use crate::organisations::OrganisationId;
 
 /// A credential, even inside a PDF, is far smaller than this.
 const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -125,26 +125,32 @@ async fn read_file(mut form: Multipart) -> Result<Vec<u8>, &'static str> {
     Ok(file)
 }
 
-/// The certificate with this serial, if the viewer may download it: its learner, an
-/// administrator, or staff of the organisation that issued it.
-async fn downloadable(ctx: &Ctx, viewer: &Viewer, serial: String) -> Result<Certificate, WebError> {
-    let row = ctx
-        .state
+/// The certificate with this serial and the chain of organisations above (and including)
+/// the one that published its course, whose staff answer for it.
+async fn with_issuers(
+    ctx: &Ctx,
+    serial: String,
+) -> Result<(Certificate, Vec<OrganisationId>), WebError> {
+    ctx.state
         .db
         .read(move |conn| {
             let Some(row) = db::certificates::by_serial(conn, &serial)? else {
                 return Ok::<_, DbError>(None);
             };
             let lineage = match db::certificates::course_owner(conn, row.course_id)? {
-                Some((org, _)) => {
-                    db::organisations::lineage(conn, crate::organisations::OrganisationId(org))?
-                }
+                Some((org, _)) => db::organisations::lineage(conn, OrganisationId(org))?,
                 None => Vec::new(),
             };
             Ok(Some((row, lineage)))
         })
-        .await?;
-    let (row, lineage) = row.ok_or(WebError::NotFound)?;
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+/// The certificate with this serial, if the viewer may download it: its learner, an
+/// administrator, or staff of the organisation that issued it.
+async fn downloadable(ctx: &Ctx, viewer: &Viewer, serial: String) -> Result<Certificate, WebError> {
+    let (row, lineage) = with_issuers(ctx, serial).await?;
     let staff = [Role::Publisher, Role::Coordinator]
         .iter()
         .any(|&role| may_act(&viewer.grants, role, &lineage));
@@ -217,8 +223,7 @@ pub async fn staff_list(
         .state
         .db
         .read(move |conn| {
-            let below = subtree(&db::organisations::all(conn)?, root);
-            let ids: Vec<i64> = below.iter().map(|o| o.id.0).collect();
+            let ids = db::organisations::ids_under(conn, root)?;
             db::certificates::issued_by(conn, &ids, &term, 200)
         })
         .await?;
@@ -238,25 +243,11 @@ pub struct RevokeForm {
 /// Checks that the certificate belongs to a course of the organisation (or one below it).
 async fn of_organisation(
     ctx: &Ctx,
-    organisation: crate::organisations::OrganisationId,
+    organisation: OrganisationId,
     serial: String,
 ) -> Result<(), WebError> {
-    let belongs = ctx
-        .state
-        .db
-        .read(move |conn| {
-            let Some(row) = db::certificates::by_serial(conn, &serial)? else {
-                return Ok::<_, DbError>(false);
-            };
-            let Some((owner, _)) = db::certificates::course_owner(conn, row.course_id)? else {
-                return Ok(false);
-            };
-            let lineage =
-                db::organisations::lineage(conn, crate::organisations::OrganisationId(owner))?;
-            Ok(lineage.contains(&organisation))
-        })
-        .await?;
-    if belongs {
+    let (_, lineage) = with_issuers(ctx, serial).await?;
+    if lineage.contains(&organisation) {
         Ok(())
     } else {
         Err(WebError::NotFound)
@@ -380,8 +371,7 @@ pub async fn cohort(
         .state
         .db
         .read(move |conn| {
-            let below = subtree(&db::organisations::all(conn)?, root);
-            let ids: Vec<i64> = below.iter().map(|o| o.id.0).collect();
+            let ids = db::organisations::ids_under(conn, root)?;
             let Some(version) = db::learning::current_version(conn, &course)? else {
                 return Ok(None);
             };

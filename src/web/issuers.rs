@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::error::WebError;
 use super::extract::Ctx;
-use crate::certificates::{CertError, credential};
+use crate::certificates::{CertError, Jwk, credential};
 use crate::db;
 use crate::organisations::Organisation;
 
@@ -51,13 +51,7 @@ pub async fn profile(
             &credential::issuer_profile(&party),
         ));
     }
-    let authority = std::sync::Arc::clone(&ctx.state.certificates);
-    let for_keys = org.clone();
-    let keys = ctx
-        .state
-        .db
-        .read(move |conn| authority.published_keys(conn, &for_keys))
-        .await?;
+    let keys = published_keys(&ctx, org.clone()).await?;
     let mut page = ctx.page();
     page.insert("organisation", &org);
     page.insert("did", &party.did);
@@ -65,14 +59,19 @@ pub async fn profile(
     ctx.render("certificates/issuer.html", &page)
 }
 
-pub async fn jwks(ctx: Ctx, org: web::Path<String>) -> Result<HttpResponse, WebError> {
-    let org = organisation(&ctx, org.into_inner()).await?;
+/// Every public key the organisation has signed with.
+async fn published_keys(ctx: &Ctx, org: Organisation) -> Result<Vec<Jwk>, WebError> {
     let authority = std::sync::Arc::clone(&ctx.state.certificates);
-    let keys = ctx
+    Ok(ctx
         .state
         .db
         .read(move |conn| authority.published_keys(conn, &org))
-        .await?;
+        .await?)
+}
+
+pub async fn jwks(ctx: Ctx, org: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let org = organisation(&ctx, org.into_inner()).await?;
+    let keys = published_keys(&ctx, org).await?;
     Ok(json_response(
         "application/jwk-set+json",
         &json!({ "keys": keys }),
@@ -83,12 +82,7 @@ pub async fn jwks(ctx: Ctx, org: web::Path<String>) -> Result<HttpResponse, WebE
 pub async fn did(ctx: Ctx, org: web::Path<String>) -> Result<HttpResponse, WebError> {
     let org = organisation(&ctx, org.into_inner()).await?;
     let did = ctx.state.certificates.did(&org.slug);
-    let authority = std::sync::Arc::clone(&ctx.state.certificates);
-    let keys = ctx
-        .state
-        .db
-        .read(move |conn| authority.published_keys(conn, &org))
-        .await?;
+    let keys = published_keys(&ctx, org).await?;
     Ok(json_response(
         "application/did+json",
         &credential::did_document(&did, &keys),

@@ -20,11 +20,9 @@ pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, Web
             let below = subtree(&db::organisations::all(conn)?, root);
             let ids: Vec<_> = below.iter().map(|o| o.id).collect();
             let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-            Ok::<_, db::DbError>((
-                below,
-                db::users::in_organisations(conn, &ids)?,
-                db::certificates::cohorts(conn, &raw)?,
-            ))
+            let people = db::users::in_organisations(conn, &ids)?;
+            let cohorts = db::certificates::cohorts(conn, &raw)?;
+            Ok::<_, db::DbError>((below, people, cohorts))
         })
         .await?;
     let mut page = ctx.page();
