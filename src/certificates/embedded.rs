@@ -7,8 +7,13 @@ use lopdf::{Dictionary, Document, Object};
 pub const FILE_NAME: &str = "credential.jwt";
 
 /// The credential embedded in a PDF, if there is one. Any PDF, however malformed, gives
-/// `None` rather than an error: the caller says "not a certificate".
+/// `None` rather than an error: the caller says "not a certificate". The file comes from
+/// anyone, so a panic in the PDF parser is caught here and counts as "not a certificate".
 pub fn credential_in(pdf: &[u8]) -> Option<String> {
+    std::panic::catch_unwind(|| read(pdf)).ok().flatten()
+}
+
+fn read(pdf: &[u8]) -> Option<String> {
     let doc = Document::load_mem(pdf).ok()?;
     let names = dict(&doc, doc.catalog().ok()?.get(b"Names").ok()?)?;
     let tree = dict(&doc, names.get(b"EmbeddedFiles").ok()?)?;
