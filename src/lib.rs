@@ -15,6 +15,7 @@
 //! - [`db`] holds all SQL, for SQLite and PostgreSQL through one connection type.
 
 pub mod accounts;
+pub mod audit;
 pub mod certificates;
 pub mod cli;
 pub mod config;

@@ -50,10 +50,11 @@ pub async fn grant(
     user: super::UserId,
     role: Role,
     organisation: OrganisationId,
-    granted_by: super::UserId,
+    actor: crate::audit::Actor,
     now: chrono::NaiveDateTime,
 ) -> Result<(), super::AccountError> {
     use crate::db;
+    let granted_by = actor.user.ok_or(super::AccountError::NotFound)?;
     db.write(move |conn| {
         db::users::find(conn, user)?.ok_or(super::AccountError::NotFound)?;
         if db::organisations::find(conn, organisation)?.is_none() {
@@ -62,14 +63,22 @@ pub async fn grant(
                 "error-choose-one",
             ));
         }
-        Ok(db::users::grant_role(
+        db::users::grant_role(conn, user, role, organisation, granted_by, now)?;
+        let who = db::users::find(conn, user)?
+            .map(|u| u.email)
+            .unwrap_or_default();
+        let org = db::organisations::find(conn, organisation)?
+            .map(|o| o.slug)
+            .unwrap_or_default();
+        crate::audit::record(
             conn,
-            user,
-            role,
-            organisation,
-            granted_by,
+            &actor,
+            crate::audit::Action::RoleGranted,
+            &who,
+            &format!("{} of {org}", role.as_str()),
             now,
-        )?)
+        )?;
+        Ok(())
     })
     .await
 }

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::accounts::UserId;
+use crate::audit::{self, Action, Actor};
 use crate::courses::{Bilingual, CourseMeta};
 use crate::db::certificates::{CertificateRow, KeyRow, NewCertificate};
 use crate::db::{self, DbConnection, DbError};
@@ -296,6 +297,17 @@ impl Authority {
             course = done.course_id,
             "issued a certificate"
         );
+        audit::record(
+            conn,
+            &Actor::system(),
+            Action::CertificateIssued,
+            &serial,
+            &format!(
+                "{} v{} to {} ({})",
+                version.slug, version.number, learner.name_latin, learner.email
+            ),
+            now,
+        )?;
         db::certificates::by_serial(conn, &serial)?.ok_or(CertError::NotFound)
     }
 
@@ -305,14 +317,15 @@ impl Authority {
         conn: &mut DbConnection,
         serial: &str,
         reason: &str,
-        by: UserId,
+        by: &Actor,
         now: NaiveDateTime,
     ) -> Result<Certificate, CertError> {
         let reason = clean_reason(reason)?;
         let row = db::certificates::by_serial(conn, serial)?.ok_or(CertError::NotFound)?;
-        if !db::certificates::revoke(conn, row.id, &reason, Some(by), None, now)? {
+        if !db::certificates::revoke(conn, row.id, &reason, by.user, None, now)? {
             return Err(CertError::AlreadyRevoked);
         }
+        audit::record(conn, by, Action::CertificateRevoked, serial, &reason, now)?;
         db::certificates::by_serial(conn, serial)?.ok_or(CertError::NotFound)
     }
 
@@ -322,7 +335,7 @@ impl Authority {
         &self,
         conn: &mut DbConnection,
         serial: &str,
-        by: UserId,
+        by: &Actor,
         now: NaiveDateTime,
     ) -> Result<Certificate, CertError> {
         let old = db::certificates::by_serial(conn, serial)?.ok_or(CertError::NotFound)?;
@@ -330,7 +343,7 @@ impl Authority {
             return Err(CertError::AlreadyRevoked);
         }
         // Revoke first: only one certificate may be in force per learner and course.
-        db::certificates::revoke(conn, old.id, "replaced", Some(by), None, now)?;
+        db::certificates::revoke(conn, old.id, "replaced", by.user, None, now)?;
         let new = self.sign_new(
             conn,
             &Completed {
@@ -343,6 +356,14 @@ impl Authority {
             now,
         )?;
         db::certificates::set_replaced_by(conn, old.id, &new.serial)?;
+        audit::record(
+            conn,
+            by,
+            Action::CertificateReissued,
+            serial,
+            &format!("replaced by {}", new.serial),
+            now,
+        )?;
         Ok(new)
     }
 

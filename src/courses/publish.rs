@@ -11,6 +11,7 @@ use super::source::{SourceError, SourceFiles};
 use super::{CourseMeta, CourseSource, Problem, check};
 use crate::accounts::UserId;
 use crate::accounts::tokens::{digest, random_token};
+use crate::audit::{self, Action, Actor};
 use crate::db::courses::{NewChapter, NewQuestion, NewVersion};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::organisations::OrganisationId;
@@ -161,6 +162,7 @@ pub async fn publish_draft(
     db: &Db,
     version: i64,
     organisation: OrganisationId,
+    actor: Actor,
     now: NaiveDateTime,
 ) -> Result<Option<Outcome>, CourseError> {
     db.write(move |conn| {
@@ -179,6 +181,14 @@ pub async fn publish_draft(
         }
         let number = latest.map_or(1, |(n, _)| n + 1);
         db::courses::set_published(conn, version, number, now)?;
+        audit::record(
+            conn,
+            &actor,
+            Action::CoursePublished,
+            &draft.slug,
+            &format!("version {number}"),
+            now,
+        )?;
         Ok(Some(Outcome::Published { number }))
     })
     .await
@@ -295,6 +305,26 @@ fn store(
                 kind: question.kind.as_str(),
                 body: &body,
             },
+        )?;
+    }
+    if let Some(number) = number {
+        let actor = match by {
+            Some(user) => Actor {
+                user: Some(user),
+                label: db::users::find(conn, user)?
+                    .map(|u| u.email)
+                    .unwrap_or_default(),
+                address: None,
+            },
+            None => Actor::command_line(),
+        };
+        audit::record(
+            conn,
+            &actor,
+            Action::CoursePublished,
+            &meta.slug,
+            &format!("version {number}"),
+            now,
         )?;
     }
     Ok(match number {

@@ -4,6 +4,7 @@
 //! Diesel is synchronous, so every call runs on tokio's blocking pool (`Db::read`,
 //! `Db::write`), never on an actix worker.
 
+pub mod audit;
 pub mod certificates;
 pub mod courses;
 pub mod error;

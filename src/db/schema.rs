@@ -273,3 +273,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     certificates,
 );
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        address -> Nullable<Text>,
+        action -> Text,
+        subject -> Text,
+        detail -> Text,
+    }
+}

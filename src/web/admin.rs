@@ -9,6 +9,7 @@ use super::error::WebError;
 use super::extract::{Admin, CsrfForm};
 use crate::accounts::registration::optional_id;
 use crate::accounts::{AccountError, Role, UserId, roles};
+use crate::audit;
 use crate::db;
 use crate::organisations::{self, NewOrganisation, OrgError, OrganisationId};
 
@@ -58,6 +59,42 @@ pub async fn users(admin: Admin, query: web::Query<UserSearch>) -> Result<HttpRe
     ctx.render("admin/users.html", &page)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AuditQuery {
+    action: String,
+    q: String,
+}
+
+/// `/admin/audit`: the newest 200 entries of the audit log, narrowed by action and by a
+/// word in the actor, subject or detail.
+pub async fn audit_log(
+    admin: Admin,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, WebError> {
+    let ctx = admin.ctx;
+    let action = audit::Action::parse(&query.action);
+    let search: String = query.q.trim().chars().take(100).collect();
+    let term = search.clone();
+    let entries = ctx
+        .state
+        .db
+        .read(move |conn| db::audit::list(conn, action.map(audit::Action::code), &term, 200))
+        .await?;
+    let mut page = ctx.page();
+    page.insert("entries", &entries);
+    page.insert(
+        "actions",
+        &audit::Action::ALL
+            .iter()
+            .map(|a| a.code())
+            .collect::<Vec<_>>(),
+    );
+    page.insert("action", &action.map(audit::Action::code).unwrap_or(""));
+    page.insert("q", &search);
+    ctx.render("admin/audit.html", &page)
+}
+
 pub async fn user(admin: Admin, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let ctx = admin.ctx;
     let id = UserId(id.into_inner());
@@ -96,13 +133,13 @@ pub async fn grant_role(
     let organisation = optional_id::<i64>(&form.organisation, "organisation", &mut errors)
         .ok_or(WebError::BadRequest("error-choose-organisation"))?;
     let now = admin.ctx.state.now();
-    let by = admin.viewer.user.id;
+    let actor = admin.ctx.actor();
     match roles::grant(
         &admin.ctx.state.db,
         UserId(id),
         role,
         OrganisationId(organisation),
-        by,
+        actor,
         now,
     )
     .await
@@ -119,11 +156,32 @@ pub async fn revoke_role(
     _form: CsrfForm<super::extract::NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let (id, grant) = path.into_inner();
+    let actor = admin.ctx.actor();
+    let now = admin.ctx.state.now();
     let removed = admin
         .ctx
         .state
         .db
-        .write(move |conn| db::users::revoke_role(conn, UserId(id), grant))
+        .write(move |conn| {
+            let held = db::users::grants(conn, UserId(id))?
+                .into_iter()
+                .find(|g| g.id == grant);
+            let removed = db::users::revoke_role(conn, UserId(id), grant)?;
+            if let (true, Some(held)) = (removed, held) {
+                let who = db::users::find(conn, UserId(id))?
+                    .map(|u| u.email)
+                    .unwrap_or_default();
+                audit::record(
+                    conn,
+                    &actor,
+                    audit::Action::RoleRevoked,
+                    &who,
+                    &format!("{} of {}", held.role.as_str(), held.organisation.slug),
+                    now,
+                )?;
+            }
+            Ok::<_, db::DbError>(removed)
+        })
         .await?;
     if !removed {
         return Err(WebError::NotFound);

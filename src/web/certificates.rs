@@ -14,8 +14,8 @@ use serde::Deserialize;
 use super::error::WebError;
 use super::extract::{CertificateStaff, CsrfForm, Ctx, OrgRole, SignedIn, Viewer};
 use super::render::see_other;
+use crate::accounts::Role;
 use crate::accounts::roles::may_act;
-use crate::accounts::{Role, UserId};
 use crate::certificates::{self, CertError, Certificate, Verdict};
 use crate::db::{self, DbError};
 use crate::organisations::OrganisationId;
@@ -268,14 +268,14 @@ pub async fn revoke(
     } = scope;
     let (org, serial) = path.into_inner();
     of_organisation(&ctx, organisation.id, serial.clone()).await?;
-    let by = ctx.require_viewer()?.user.id;
+    let by = ctx.actor();
     let reason = form.0.reason;
     let authority = Arc::clone(&ctx.state.certificates);
     let now = ctx.state.now();
     let target = serial.clone();
     ctx.state
         .db
-        .write(move |conn| authority.revoke(conn, &target, &reason, by, now))
+        .write(move |conn| authority.revoke(conn, &target, &reason, &by, now))
         .await
         .map_err(|e: CertError| WebError::from(e))?;
     Ok(see_other(format!("/issuers/{org}/certificates?q={serial}")))
@@ -291,13 +291,13 @@ pub async fn reissue(
     } = scope;
     let (org, serial) = path.into_inner();
     of_organisation(&ctx, organisation.id, serial.clone()).await?;
-    let by: UserId = ctx.require_viewer()?.user.id;
+    let by = ctx.actor();
     let authority = Arc::clone(&ctx.state.certificates);
     let now = ctx.state.now();
     let new = ctx
         .state
         .db
-        .write(move |conn| authority.reissue(conn, &serial, by, now))
+        .write(move |conn| authority.reissue(conn, &serial, &by, now))
         .await
         .map_err(|e: CertError| WebError::from(e))?;
     Ok(see_other(format!(

@@ -147,6 +147,18 @@ impl Ctx {
     }
 
     /// This session's CSRF token, made on first use.
+    /// Who is acting, for the audit log.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor {
+            user: self.viewer.as_ref().map(|v| v.user.id),
+            label: self
+                .viewer
+                .as_ref()
+                .map_or_else(|| "anonymous".to_owned(), |v| v.user.email.clone()),
+            address: self.address.map(|a| a.to_string()),
+        }
+    }
+
     pub fn csrf_token(&self) -> String {
         if let Ok(Some(token)) = self.session.get::<String>(SESSION_CSRF) {
             return token;

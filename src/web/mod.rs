@@ -180,6 +180,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     post().to(admin::revoke_role),
                 )
                 .route("/users/{id}/admin", post().to(admin::set_admin))
+                .route("/audit", get().to(admin::audit_log))
                 .service(
                     resource("/organisations")
                         .get(admin::organisations)

@@ -189,13 +189,19 @@ pub async fn publish_draft(
         ctx, organisation, ..
     } = scope;
     let (_, version) = path.into_inner();
-    let outcome = publish::publish_draft(&ctx.state.db, version, organisation.id, ctx.state.now())
-        .await
-        .map_err(|e| match e {
-            CourseError::Db(db) => WebError::from(db),
-            other => WebError::Internal(other.to_string()),
-        })?
-        .ok_or(WebError::NotFound)?;
+    let outcome = publish::publish_draft(
+        &ctx.state.db,
+        version,
+        organisation.id,
+        ctx.actor(),
+        ctx.state.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        CourseError::Db(db) => WebError::from(db),
+        other => WebError::Internal(other.to_string()),
+    })?
+    .ok_or(WebError::NotFound)?;
     let number = match outcome {
         Outcome::Published { number } | Outcome::Unchanged { number } => number,
         Outcome::Drafted { .. } => 0,

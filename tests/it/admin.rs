@@ -243,3 +243,77 @@ async fn the_last_admin_stays(backend: Backend) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(app.get("/admin/users").await.status(), StatusCode::OK);
 }
+
+both_backends!(the_audit_log_records_who_did_what_and_cannot_be_changed);
+
+async fn the_audit_log_records_who_did_what_and_cannot_be_changed(backend: Backend) {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses");
+    let app = spawn!(backend, move |s| s.courses_dir = fixtures);
+    // A learner completes the test course (a certificate is issued), then an admin gives
+    // someone a role and takes it away again.
+    let learner = app.new_browser();
+    learner.register("dara@example.org", "Dara Sok").await;
+    crate::final_assessment::complete_chapters(&learner).await;
+    crate::final_assessment::take(&learner, true).await;
+    app.signed_in_admin("admin@example.org").await;
+    let (_, html) = app.get_html("/admin/users?q=dara").await;
+    let id = crate::helpers::href(&html, "table a")
+        .trim_start_matches("/admin/users/")
+        .to_owned();
+    let org = app
+        .db
+        .read(|conn| sala::db::organisations::find_by_slug(conn, "test-ministry"))
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0
+        .to_string();
+    let response = grant(&app, &id, "coordinator", &org).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    let (status, html) = app.get_html("/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<String> = crate::helpers::texts(&html, "#audit tbody tr td:nth-child(3)");
+    assert_eq!(actions.len(), 3, "{html}");
+    assert!(html.contains("data-action=\"role.granted\""));
+    assert!(html.contains("data-action=\"certificate.issued\""));
+    assert!(html.contains("data-action=\"course.published\""));
+    assert!(html.contains("admin@example.org"), "who granted the role");
+    assert!(html.contains("127.0.0.1"), "from where");
+    let (_, html) = app.get_html("/admin/audit?action=role.granted").await;
+    assert_eq!(crate::helpers::texts(&html, "#audit tbody tr").len(), 1);
+    let (_, html) = app.get_html("/admin/audit?q=dara").await;
+    assert_eq!(
+        crate::helpers::texts(&html, "#audit tbody tr").len(),
+        2,
+        "{html}"
+    );
+    // Learners may not read it.
+    let (status, _) = learner.get_html("/admin/audit").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Append-only: the database itself refuses to change or remove an entry.
+    let refused = app
+        .db
+        .write(|conn| {
+            use diesel::RunQueryDsl;
+            let update =
+                diesel::sql_query("UPDATE audit_log SET actor = 'someone else'").execute(conn);
+            Ok::<_, sala::db::DbError>(update.is_err())
+        })
+        .await
+        .unwrap();
+    assert!(refused, "an update is refused");
+    let refused = app
+        .db
+        .write(|conn| {
+            use diesel::RunQueryDsl;
+            let delete = diesel::sql_query("DELETE FROM audit_log").execute(conn);
+            Ok::<_, sala::db::DbError>(delete.is_err())
+        })
+        .await
+        .unwrap();
+    assert!(refused, "a delete is refused");
+    assert_eq!(app.rows("audit_log").await, 3);
+}

@@ -269,7 +269,12 @@ async fn grant(app: &TestApp, email: &str, role: sala::accounts::Role, org: &str
         })
         .await
         .unwrap();
-    sala::accounts::roles::grant(&app.db, user, role, org, user, now())
+    let actor = sala::audit::Actor {
+        user: Some(user),
+        label: "test".into(),
+        address: None,
+    };
+    sala::accounts::roles::grant(&app.db, user, role, org, actor, now())
         .await
         .unwrap();
 }
