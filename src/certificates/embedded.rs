@@ -1,76 +1,65 @@
 //! Taking the signed credential back out of a certificate PDF, where it travels as an
-//! embedded file (the document catalogue's `/Names /EmbeddedFiles` tree).
-
-use lopdf::{Dictionary, Document, Object};
+//! embedded file, `credential.jwt`, stored uncompressed.
+//!
+//! Written by hand rather than with a PDF parser: the file comes from anyone, and a parser
+//! inflates compressed streams without a bound (a 2 MB upload can expand to gigabytes).
+//! Our PDFs store the token as plain bytes, so a bounded scan for the one compact JWT in
+//! the file finds it; a PDF re-saved with the attachment compressed is refused as "not a
+//! certificate" (the learner can download it again).
 
 /// The name the credential has inside the PDF.
 pub const FILE_NAME: &str = "credential.jwt";
 
-/// The credential embedded in a PDF, if there is one. Any PDF, however malformed, gives
-/// `None` rather than an error: the caller says "not a certificate". The file comes from
-/// anyone, so a panic in the PDF parser is caught here and counts as "not a certificate".
+/// The longest token taken out of a PDF.
+const MAX_TOKEN_BYTES: usize = 256 * 1024;
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// The first compact JWS in the PDF's bytes (a JOSE header always begins `eyJ`, the
+/// base64url of `{"`), if any.
 pub fn credential_in(pdf: &[u8]) -> Option<String> {
-    std::panic::catch_unwind(|| read(pdf)).ok().flatten()
-}
-
-fn read(pdf: &[u8]) -> Option<String> {
-    let doc = Document::load_mem(pdf).ok()?;
-    let names = dict(&doc, doc.catalog().ok()?.get(b"Names").ok()?)?;
-    let tree = dict(&doc, names.get(b"EmbeddedFiles").ok()?)?;
-    let mut found = None;
-    walk(&doc, tree, 0, &mut found);
-    found
-}
-
-fn dict<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Dictionary> {
-    doc.dereference(object).ok()?.1.as_dict().ok()
-}
-
-/// Walks a name tree (bounded depth) for our file.
-fn walk(doc: &Document, node: &Dictionary, depth: usize, found: &mut Option<String>) {
-    if depth > 8 || found.is_some() {
-        return;
-    }
-    let entries = node
-        .get(b"Names")
-        .ok()
-        .and_then(|o| doc.dereference(o).ok());
-    if let Some((_, Object::Array(pairs))) = entries {
-        for pair in pairs.chunks(2) {
-            if let [_, spec] = pair
-                && let Some(text) = file_of(doc, spec)
-            {
-                *found = Some(text);
-                return;
+    let mut from = 0;
+    while let Some(offset) = pdf[from..].windows(3).position(|w| w == b"eyJ") {
+        let start = from + offset;
+        let mut end = start;
+        let mut dots = 0;
+        while end < pdf.len() && end - start < MAX_TOKEN_BYTES {
+            match pdf[end] {
+                b'.' if dots < 2 => dots += 1,
+                b if is_base64url(b) => {}
+                _ => break,
+            }
+            end += 1;
+        }
+        let candidate = &pdf[start..end];
+        if dots == 2 && !candidate.ends_with(b".") {
+            let token = String::from_utf8_lossy(candidate).into_owned();
+            if super::jws::parse(&token).is_ok() {
+                return Some(token);
             }
         }
+        from = start + 3;
     }
-    if let Ok(Object::Array(kids)) = node.get(b"Kids") {
-        for kid in kids {
-            if let Some(kid) = dict(doc, kid) {
-                walk(doc, kid, depth + 1, found);
-            }
-        }
-    }
+    None
 }
 
-/// The contents of a file specification, if it names our credential file.
-fn file_of(doc: &Document, spec: &Object) -> Option<String> {
-    let spec = dict(doc, spec)?;
-    let name = spec
-        .get(b"UF")
-        .or_else(|_| spec.get(b"F"))
-        .ok()
-        .and_then(|o| doc.dereference(o).ok())
-        .and_then(|(_, o)| o.as_str().ok().map(<[u8]>::to_vec))?;
-    if !String::from_utf8_lossy(&name).ends_with(".jwt") {
-        return None;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_token_among_pdf_bytes_and_nothing_in_other_files() {
+        let key = crate::certificates::keys::generate();
+        let payload = match serde_json::json!({"a": 1}) {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        let token = crate::certificates::jws::sign(&payload, &key, "k");
+        let pdf = format!("%PDF-1.7\n1 0 obj\n<< /Length 5 >>\nstream\n{token}\nendstream\n%%EOF");
+        assert_eq!(credential_in(pdf.as_bytes()), Some(token));
+        assert_eq!(credential_in(b"%PDF-1.7 eyJhbGciOi. eyJ.x"), None);
+        assert_eq!(credential_in(b""), None);
     }
-    let ef = dict(doc, spec.get(b"EF").ok()?)?;
-    let (_, stream) = doc.dereference(ef.get(b"F").ok()?).ok()?;
-    let stream = stream.as_stream().ok()?;
-    let bytes = stream
-        .decompressed_content()
-        .unwrap_or_else(|_| stream.content.clone());
-    String::from_utf8(bytes).ok().map(|s| s.trim().to_owned())
 }

@@ -1,7 +1,7 @@
 //! Issuing keys: one Ed25519 key per organisation at a time, generated on first use. The
 //! private half is stored sealed (XChaCha20-Poly1305) under a key derived from the instance
-//! secret, bound to the key's name so that a sealed key cannot be moved to another row; it
-//! is opened only to sign, never logged and never sent anywhere.
+//! secret, bound to its organisation, name and public half so that it opens only in its own
+//! row; it is opened only to sign, never logged and never sent anywhere.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -153,7 +153,7 @@ impl Authority {
             Some(row) => row,
             None => self.new_key(conn, org, now)?,
         };
-        let key = self.sealer.open(&row.sealed_private_key, &row.name)?;
+        let key = self.open(&row)?;
         Ok((row, key))
     }
 
@@ -166,7 +166,10 @@ impl Authority {
         let count = db::certificates::keys_of(conn, org.id)?.len();
         let name = format!("key-{}", count + 1);
         let key = keys::generate();
-        let sealed = self.sealer.seal(&key, &name);
+        let sealed = self.sealer.seal(
+            &key,
+            &seal_binding(org.id.0, &name, key.verifying_key().as_bytes()),
+        );
         let row = db::certificates::replace_key(
             conn,
             org.id,
@@ -177,6 +180,17 @@ impl Authority {
         )?;
         tracing::info!(organisation = %org.slug, key = %name, "made a new signing key");
         Ok(row)
+    }
+
+    /// Opens a stored key: the sealed half must open under this row's binding and match
+    /// its public half.
+    fn open(&self, row: &KeyRow) -> Result<SigningKey, CertError> {
+        let binding = seal_binding(row.organisation_id, &row.name, &row.public_key);
+        let key = self.sealer.open(&row.sealed_private_key, &binding)?;
+        if key.verifying_key().as_bytes().as_slice() != row.public_key.as_slice() {
+            return Err(KeyError::Unseal.into());
+        }
+        Ok(key)
     }
 
     /// `sala keys rotate`: retires the organisation's key and makes a new one. Certificates
@@ -244,7 +258,17 @@ impl Authority {
                 break serial;
             }
         };
-        let status_index = db::certificates::next_status_index(conn, key_row.id)?;
+        let mut status_index = db::certificates::next_status_index(conn, key_row.id)?;
+        // A key's status list has a fixed length: when it is full, the organisation moves
+        // on to a new key (and so a new list); the full one stays published.
+        let (key_row, key) = if status_index >= credential::STATUS_LIST_BITS as i64 {
+            let row = self.new_key(conn, &publisher, now)?;
+            let key = self.open(&row)?;
+            status_index = 0;
+            (row, key)
+        } else {
+            (key_row, key)
+        };
         let award = credential::Award {
             id: self.verify_url(&serial),
             serial: serial.clone(),
@@ -343,7 +367,9 @@ impl Authority {
             return Err(CertError::AlreadyRevoked);
         }
         // Revoke first: only one certificate may be in force per learner and course.
-        db::certificates::revoke(conn, old.id, "replaced", by.user, None, now)?;
+        if !db::certificates::revoke(conn, old.id, "replaced", by.user, None, now)? {
+            return Err(CertError::AlreadyRevoked);
+        }
         let new = self.sign_new(
             conn,
             &Completed {
@@ -383,7 +409,7 @@ impl Authority {
         else {
             return Ok(None);
         };
-        let key = self.sealer.open(&row.sealed_private_key, &row.name)?;
+        let key = self.open(&row)?;
         let (revoked, last) = db::certificates::revoked(conn, row.id)?;
         let url = self.status_list_url(slug, key_name);
         let claims = credential::status_list(
@@ -409,6 +435,13 @@ impl Authority {
             })
             .collect()
     }
+}
+
+/// What a sealed key is bound to: its organisation, name and public half, so that it
+/// opens only in its own row.
+fn seal_binding(organisation: i64, name: &str, public: &[u8]) -> String {
+    let hex: String = public.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{organisation}/{name}/{hex}")
 }
 
 fn clean_reason(reason: &str) -> Result<String, CertError> {
