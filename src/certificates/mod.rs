@@ -346,7 +346,7 @@ impl Authority {
     ) -> Result<Certificate, CertError> {
         let reason = clean_reason(reason)?;
         let row = db::certificates::by_serial(conn, serial)?.ok_or(CertError::NotFound)?;
-        if !db::certificates::revoke(conn, row.id, &reason, by.user, None, now)? {
+        if !db::certificates::revoke(conn, row.id, &reason, by.user, now)? {
             return Err(CertError::AlreadyRevoked);
         }
         audit::record(conn, by, Action::CertificateRevoked, serial, &reason, now)?;
@@ -367,7 +367,7 @@ impl Authority {
             return Err(CertError::AlreadyRevoked);
         }
         // Revoke first: only one certificate may be in force per learner and course.
-        if !db::certificates::revoke(conn, old.id, "replaced", by.user, None, now)? {
+        if !db::certificates::revoke(conn, old.id, "replaced", by.user, now)? {
             return Err(CertError::AlreadyRevoked);
         }
         let new = self.sign_new(

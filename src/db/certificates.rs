@@ -214,7 +214,6 @@ pub fn revoke(
     id: i64,
     reason: &str,
     by: Option<UserId>,
-    replaced_by: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let changed = diesel::update(
@@ -226,7 +225,6 @@ pub fn revoke(
         certificates::revoked_at.eq(now),
         certificates::revoked_reason.eq(reason),
         certificates::revoked_by.eq(by.map(|u| u.0)),
-        certificates::replaced_by.eq(replaced_by),
     ))
     .execute(conn)?;
     Ok(changed == 1)

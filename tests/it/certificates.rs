@@ -256,6 +256,14 @@ async fn completing_a_course_issues_one_signed_open_badge(backend: Backend) {
     assert_ne!(response.status(), StatusCode::OK);
 }
 
+/// Registers someone on `app`'s browser and makes them a publisher or coordinator of the
+/// test ministry, which issues the test course's certificates.
+async fn sign_in_as_staff(app: &TestApp, role: sala::accounts::Role) {
+    let email = format!("{}@example.org", role.as_str());
+    app.register(&email, "Staff Member").await;
+    grant(app, &email, role, "test-ministry").await;
+}
+
 /// Makes `email` (already registered) a publisher or coordinator of `org`.
 async fn grant(app: &TestApp, email: &str, role: sala::accounts::Role, org: &str) {
     let email = sala::accounts::fields::Email::parse(email).unwrap();
@@ -308,14 +316,7 @@ async fn a_revoked_certificate_shows_as_revoked_everywhere(backend: Backend) {
     assert!(!revoked_bit(&before));
 
     // A coordinator of the issuing ministry revokes it, with a reason.
-    app.register("coordinator@example.org", "Coordinator").await;
-    grant(
-        &app,
-        "coordinator@example.org",
-        sala::accounts::Role::Coordinator,
-        "test-ministry",
-    )
-    .await;
+    sign_in_as_staff(&app, sala::accounts::Role::Coordinator).await;
     let staff_page = "/issuers/test-ministry/certificates";
     let (status, html) = app.get_html(staff_page).await;
     assert_eq!(status, StatusCode::OK);
@@ -380,14 +381,7 @@ async fn a_corrected_name_gets_a_new_certificate_and_the_old_one_says_so(backend
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    app.register("publisher@example.org", "Publisher").await;
-    grant(
-        &app,
-        "publisher@example.org",
-        sala::accounts::Role::Publisher,
-        "test-ministry",
-    )
-    .await;
+    sign_in_as_staff(&app, sala::accounts::Role::Publisher).await;
     let staff_page = "/issuers/test-ministry/certificates";
     let response = app
         .submit(
@@ -677,14 +671,7 @@ async fn an_independent_open_badges_verifier_accepts_it_and_sees_revocation() {
     let said = independent_verifier(&token, "genuine").unwrap();
     assert!(said.starts_with("genuine did:web:"), "{said}");
 
-    app.register("coordinator@example.org", "Coordinator").await;
-    grant(
-        &app,
-        "coordinator@example.org",
-        sala::accounts::Role::Coordinator,
-        "test-ministry",
-    )
-    .await;
+    sign_in_as_staff(&app, sala::accounts::Role::Coordinator).await;
     let response = app
         .submit(
             "/issuers/test-ministry/certificates",
@@ -814,14 +801,7 @@ async fn a_coordinator_prints_a_cohort_in_one_pdf() {
             "data-serial",
         ));
     }
-    app.register("coordinator@example.org", "Coordinator").await;
-    grant(
-        &app,
-        "coordinator@example.org",
-        sala::accounts::Role::Coordinator,
-        "test-ministry",
-    )
-    .await;
+    sign_in_as_staff(&app, sala::accounts::Role::Coordinator).await;
     let (_, html) = app.get_html("/coordinate/test-ministry").await;
     let link = crate::helpers::href(&html, "#certificates ~ ul a");
     assert_eq!(
