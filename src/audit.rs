@@ -1,5 +1,6 @@
 //! The audit log: who did what, when and from where — publishing, role changes,
-//! certificates issued, revoked and re-issued. Entries are written in the same transaction
+//! certificates issued, revoked and re-issued, cohorts, invitations, and downloads of
+//! personal data. Entries are written in the same transaction
 //! as the change they record, and never changed: the database refuses updates and deletes
 //! (triggers), and this module offers no way to ask.
 
@@ -18,16 +19,22 @@ pub enum Action {
     CertificateIssued,
     CertificateRevoked,
     CertificateReissued,
+    CohortCreated,
+    PeopleInvited,
+    PersonalDataExported,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 9] = [
         Action::CoursePublished,
         Action::RoleGranted,
         Action::RoleRevoked,
         Action::CertificateIssued,
         Action::CertificateRevoked,
         Action::CertificateReissued,
+        Action::CohortCreated,
+        Action::PeopleInvited,
+        Action::PersonalDataExported,
     ];
 
     pub fn code(self) -> &'static str {
@@ -38,6 +45,9 @@ impl Action {
             Action::CertificateIssued => "certificate.issued",
             Action::CertificateRevoked => "certificate.revoked",
             Action::CertificateReissued => "certificate.reissued",
+            Action::CohortCreated => "cohort.created",
+            Action::PeopleInvited => "people.invited",
+            Action::PersonalDataExported => "personal_data.exported",
         }
     }
 

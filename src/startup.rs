@@ -16,13 +16,18 @@ use tracing_actix_web::TracingLogger;
 
 use crate::accounts::sign_in::ThrottlePolicy;
 use crate::certificates::Authority;
+use crate::clock::Clock;
+use crate::cohorts::letters::Letters;
+use crate::cohorts::links::Links;
 use crate::config::Settings;
 use crate::courses::check;
 use crate::courses::publish::{self, CourseError};
 use crate::courses::source::SourceFiles;
 use crate::db::{Db, DbError};
+use crate::email::outbox::Sender;
 use crate::email::{EmailError, Mailer};
 use crate::i18n::Lang;
+use crate::jobs::{Jobs, Reminders};
 use crate::secrets::{self, SecretError};
 use crate::state::AppState;
 use crate::templates::{self, TemplateError};
@@ -69,6 +74,10 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
 pub struct Application {
     port: u16,
     server: Server,
+    clock: Clock,
+    jobs: Jobs,
+    sender: Sender,
+    reminders: Reminders,
 }
 
 /// Publishes every course folder under `dir` whose course is not in the database yet, so a
@@ -149,26 +158,75 @@ impl Application {
             settings.base_url.clone(),
             &settings.serial_prefix,
         ));
+        let clock = Clock::default();
+        let jobs = Jobs::default();
+        let sender = Sender {
+            db: db.clone(),
+            mailer: Mailer::from_settings(&settings)?,
+            from: settings.mail_from.clone(),
+            owner: instance_name(port),
+            host: settings.base_url.host_str().unwrap_or("sala").to_owned(),
+            clock: clock.clone(),
+        };
+        let letters = Arc::new(Letters {
+            templates: templates::load()?,
+            base_url: settings.base_url.clone(),
+            links: Links::new(&key),
+        });
+        let reminders = Reminders {
+            db: db.clone(),
+            letters: letters.clone(),
+            clock: clock.clone(),
+        };
         let state = web_data(AppState {
             certificates,
+            letters,
             db,
             templates: templates::load()?,
-            mailer: Mailer::from_settings(&settings)?,
+            jobs: jobs.clone(),
+            clock: clock.clone(),
             throttle: ThrottlePolicy::default(),
             assets: Assets::load(),
             settings,
         });
         let server = run(listener, state, Key::from(&key))
             .map_err(|e| StartupError::Bind("the listener".into(), e))?;
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            clock,
+            jobs,
+            sender,
+            reminders,
+        })
+    }
+
+    /// The clock this instance runs on (tests move it forward).
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
+    /// Wakes this instance's background loop (tests do after moving the clock).
+    pub fn jobs(&self) -> Jobs {
+        self.jobs.clone()
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// A handle that stops the server (and with it the background loop).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves requests, and runs the background loop beside them, until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let background = self.jobs.run(self.sender, self.reminders);
+        tokio::select! {
+            result = self.server => result,
+            () = background => Ok(()),
+        }
     }
 }
 
@@ -181,6 +239,13 @@ pub fn certificate_authority(settings: &Settings) -> Result<Authority, StartupEr
         settings.base_url.clone(),
         &settings.serial_prefix,
     ))
+}
+
+/// A name for this running instance, unique among instances sharing a database: it marks
+/// the outbox rows this instance has leased.
+fn instance_name(port: u16) -> String {
+    let tag: u32 = rand::random();
+    format!("{port}-{}-{tag:08x}", std::process::id())
 }
 
 fn web_data(state: AppState) -> actix_web::web::Data<AppState> {

@@ -4,25 +4,31 @@ use std::sync::Arc;
 
 use crate::accounts::sign_in::ThrottlePolicy;
 use crate::certificates::Authority;
+use crate::clock::Clock;
+use crate::cohorts::letters::Letters;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::email::Mailer;
+use crate::jobs::Jobs;
 use crate::web::assets::Assets;
 
 pub struct AppState {
     pub db: Db,
     pub templates: tera::Tera,
-    pub mailer: Mailer,
+    /// Wakes the background loop after something was queued for it.
+    pub jobs: Jobs,
+    pub clock: Clock,
     pub settings: Settings,
     pub throttle: ThrottlePolicy,
     pub assets: Assets,
     /// Signs, revokes and verifies certificates.
     pub certificates: Arc<Authority>,
+    /// Writes invitation and reminder emails, with their personal links.
+    pub letters: Arc<Letters>,
 }
 
 impl AppState {
-    /// The current time in UTC. One place, so that a fixed clock can be put here later.
+    /// The current time in UTC, from the one clock tests can move.
     pub fn now(&self) -> chrono::NaiveDateTime {
-        chrono::Utc::now().naive_utc()
+        self.clock.now()
     }
 }

@@ -56,10 +56,14 @@ fn lang_arg(args: &HashMap<String, tera::Value>) -> tera::Result<Lang> {
         .ok_or_else(|| tera::Error::msg("needs lang=lang"))
 }
 
+/// A timestamp, or a date (read as its noon, so no time zone moves it to another day).
 fn timestamp(value: &tera::Value) -> tera::Result<chrono::NaiveDateTime> {
-    value
-        .as_str()
-        .and_then(|s| s.parse().ok())
+    let text = value.as_str();
+    text.and_then(|s| s.parse().ok())
+        .or_else(|| {
+            text.and_then(|s| s.parse::<chrono::NaiveDate>().ok())
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+        })
         .ok_or_else(|| tera::Error::msg("expects a timestamp"))
 }
 

@@ -410,3 +410,103 @@ audit-role-revoked = Role taken away
 audit-certificate-issued = Certificate issued
 audit-certificate-revoked = Certificate revoked
 audit-certificate-reissued = Certificate re-issued
+
+## The email outbox (admins)
+admin-email = Email
+outbox-intro = Every email Sala sends waits here until the mail server accepts it. A message that cannot be delivered is tried again, less and less often, for about three days.
+outbox-all = All
+outbox-queued = Waiting
+outbox-sent = Sent
+outbox-failed = Not delivered
+outbox-created = Written
+outbox-to = To
+outbox-subject = Subject
+outbox-state = State
+outbox-attempts = { $n ->
+    [one] 1 attempt
+   *[other] { $n } attempts
+}
+outbox-next = next try
+outbox-resend = Send again
+outbox-none = No messages.
+outbox-kind-password-reset = Password reset
+outbox-kind-invitation = Invitation
+outbox-kind-reminder = Reminder
+outbox-kind-certificate = Certificate
+audit-cohort-created = Cohort created
+audit-people-invited = People invited
+audit-personal_data-exported = Personal data downloaded
+
+## Cohorts and invitations
+cohorts-title = Cohorts
+cohorts-none = No cohorts yet. A cohort is a group of staff taking a course between two dates.
+cohort-new = New cohort
+cohort-create = Create the cohort
+cohort-name = Name
+hint-cohort-name = For example: PDRD Kratié — December 2026
+cohort-course = Course
+cohort-dates = Dates
+cohort-starts = Starts on
+cohort-due = Due on
+cohort-offices = Offices it covers
+hint-cohort-offices = Invited people must belong to one of these offices (or an office below). Tick none to cover your whole organisation.
+cohort-reminders = Reminders (days; leave empty for none)
+hint-cohort-reminders = Each reminder goes to a person at most once, never to those who finished or asked to stop.
+remind-not-started = Not started this many days after the invitation
+remind-idle = No progress for this many days
+remind-before-due = Not finished this many days before the due date
+cohort-invited = Invited
+cohort-invite = Invite people
+cohort-people = Invited people
+cohort-nobody = Nobody is invited yet.
+cohort-invited-on = Invited
+cohort-joined = Joined
+cohort-no-reminders = asked for no reminders
+cohort-invited-now = { $count ->
+    [one] 1 person invited. The email is on its way.
+   *[other] { $count } people invited. The emails are on their way.
+}
+error-date = Enter a date.
+error-due-before-start = The due date must be on or after the start date.
+error-days = Enter a number of days from 1 to 365, or leave it empty.
+error-cohort-name-taken = Your organisation already has a cohort with this name.
+roster-help = A CSV file (UTF-8; from a spreadsheet choose "CSV UTF-8") with a header row and the columns: name in Khmer, name in Latin script, email, office, province, position. Headers may be in Khmer or English; the columns may come in any order.
+roster-file = CSV file
+roster-paste = Or paste the rows here
+roster-check = Check the list
+roster-preview = Check the list before inviting
+roster-summary = { $accepted } can be invited; { $rejected } need fixing (listed below with the reason). Fix those rows and upload them again: nobody is invited twice.
+roster-invite = { $count ->
+    [one] Invite 1 person
+   *[other] Invite { $count } people
+}
+roster-line = Line
+roster-outcome = Result
+roster-accepted = Will be invited
+roster-rejected = Not invited
+roster-duplicate = the same email as line { $line }
+roster-already-invited = already invited to this cohort
+roster-unknown-province = unknown province
+roster-unknown-office = unknown office (not one this cohort covers)
+roster-ambiguous-office = two offices have this name: use the office's code
+roster-empty = The list has no rows.
+roster-not-utf8 = The file is not in UTF-8. In your spreadsheet, save it as "CSV UTF-8" and upload it again.
+roster-too-big = The list is too long (at most 5,000 rows and 2 MB). Split it, for example by office.
+roster-missing-columns = The header row lacks these columns:
+roster-unreadable = The file could not be read as CSV.
+join-title = Join your course
+join-welcome = Welcome, { $name }. You are invited to { $cohort }. Choose a password to make your account and start.
+join-start = Make my account and start
+join-other-account = This invitation is for { $invited }, but you are signed in as { $current }. Sign out, then open the link again.
+stop-title = Reminders
+stop-ask = Stop reminder emails about this course? You can still take it.
+stop-button = Stop reminders
+stop-done = You will get no more reminders about { $cohort }.
+email-invitation-subject = You are invited: { $course }
+email-reminder-subject = Reminder: { $course }
+email-invite-greeting = Hello { $name },
+email-invite-body = You are invited to take the course "{ $course }" on Sala, with { $cohort }. Please finish it by { $due }. Open this link to start: it makes your account (or signs you in) and takes you to the first chapter.
+email-reminder-not-started = You have not started the course "{ $course }" yet ({ $cohort }). It is due by { $due }. This link takes you to it:
+email-reminder-idle = Your course "{ $course }" ({ $cohort }) is waiting where you left it. It is due by { $due }. Continue here:
+email-reminder-before-due = The course "{ $course }" ({ $cohort }) is due by { $due }, and you have not finished it yet. Continue here:
+email-reminder-stop = To stop these reminders, open:

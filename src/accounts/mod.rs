@@ -73,6 +73,8 @@ pub enum AccountError {
     NotFound,
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    #[error("the email could not be written: {0}")]
+    Email(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }

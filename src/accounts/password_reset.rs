@@ -7,23 +7,29 @@ use super::registration::hash_blocking;
 use super::tokens::{TokenPurpose, digest, random_token};
 use super::{AccountError, Email, Password, User};
 use crate::db::{self, Db};
+use crate::email::{EmailError, Outgoing};
 
 /// At most this many reset emails per account per hour, so nobody can flood an inbox.
 const RESETS_PER_HOUR: i64 = 3;
 
-/// Makes a reset token for the account with this email. `None` when there is no such
+/// Makes a reset link for the account with this email and queues the email that carries
+/// it (written by `letter`), both in one transaction. `false` when there is no such
 /// account or it had enough links this hour; the caller says the same thing either way.
-pub async fn request(
+pub async fn request<F>(
     db: &Db,
     email: &str,
     now: NaiveDateTime,
-) -> Result<Option<(User, String)>, AccountError> {
+    letter: F,
+) -> Result<bool, AccountError>
+where
+    F: FnOnce(&User, &str) -> Result<Outgoing, EmailError> + Send + 'static,
+{
     let email = Email::parse(email).map_err(|e| AccountError::Invalid(vec![e]))?;
     let token = random_token();
     let stored = digest(&token);
     db.write(move |conn| {
         let Some((user, _)) = db::users::find_by_email(conn, &email)? else {
-            return Ok(None);
+            return Ok(false);
         };
         let recent = db::tokens::count_since(
             conn,
@@ -36,10 +42,12 @@ pub async fn request(
                 user = user.id.0,
                 "password reset requested too often; no email sent"
             );
-            return Ok(None);
+            return Ok(false);
         }
         db::tokens::insert(conn, user.id, TokenPurpose::PasswordReset, &stored, now)?;
-        Ok(Some((user, token)))
+        let mail = letter(&user, &token).map_err(|e| AccountError::Email(e.to_string()))?;
+        db::outbox::enqueue(conn, &mail, now)?;
+        Ok(true)
     })
     .await
 }

@@ -93,13 +93,15 @@ pub async fn register(
             is_admin: false,
         };
         // Two registrations racing for one address: the database keeps one.
-        db::users::insert(conn, &new, now).map_err(|e| {
+        let user = db::users::insert(conn, &new, now).map_err(|e| {
             if e.is_unique_violation() {
                 AccountError::field("email", "error-email-taken")
             } else {
                 e.into()
             }
-        })
+        })?;
+        db::cohorts::accept_all_for(conn, account.email.as_str(), user.id.0, now)?;
+        Ok(user)
     })
     .await
 }

@@ -86,7 +86,10 @@ pub async fn sign_in(
         Some(user) if matches => {
             // A success forgives the account's failures, and does not use up the allowance
             // of an office whose staff share one address.
+            let (email, id) = (user.email.clone(), user.id.0);
             db.write(move |conn| {
+                // Invitations to this address are taken up by signing in, link or not.
+                db::cohorts::accept_all_for(conn, &email, id, now)?;
                 db::throttle::clear(conn, &account_key)?;
                 for (key, _) in keys.iter().skip(1) {
                     if let Some((attempts, started)) = db::throttle::failures(conn, key)? {

@@ -6,11 +6,13 @@
 
 pub mod audit;
 pub mod certificates;
+pub mod cohorts;
 pub mod courses;
 pub mod error;
 pub mod learning;
 pub mod migrations;
 pub mod organisations;
+pub mod outbox;
 pub mod provinces;
 pub mod quizzes;
 pub mod schema;

@@ -272,6 +272,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     completions,
     signing_keys,
     certificates,
+    cohorts,
+    cohort_offices,
+    invitations,
+    reminders_sent,
 );
 
 diesel::table! {
@@ -286,3 +290,75 @@ diesel::table! {
         detail -> Text,
     }
 }
+
+diesel::table! {
+    email_outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        leased_by -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    cohorts (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        course_id -> BigInt,
+        name -> Text,
+        starts_on -> Date,
+        due_on -> Date,
+        remind_not_started_days -> Nullable<Integer>,
+        remind_idle_days -> Nullable<Integer>,
+        remind_before_due_days -> Nullable<Integer>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohort_offices (cohort_id, organisation_id) {
+        cohort_id -> BigInt,
+        organisation_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        email -> Text,
+        name_km -> Text,
+        name_latin -> Text,
+        office_id -> Nullable<BigInt>,
+        province_id -> Nullable<Integer>,
+        position -> Text,
+        invited_at -> Timestamp,
+        invited_by -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        accepted_at -> Nullable<Timestamp>,
+        reminders_off_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminders_sent (invitation_id, rule) {
+        invitation_id -> BigInt,
+        rule -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cohorts -> courses (course_id));
+diesel::joinable!(cohort_offices -> cohorts (cohort_id));
+diesel::joinable!(invitations -> cohorts (cohort_id));
+diesel::joinable!(reminders_sent -> invitations (invitation_id));

@@ -1,8 +1,13 @@
-//! Email: composed from text templates in the recipient's language, delivered by SMTP when
-//! `SALA_SMTP_URL` is set, otherwise written as `.eml` files to `<data dir>/outbox/` (and
-//! logged) so that nothing is silently dropped on a machine without a mail server.
+//! Email. Every message is queued in the outbox table in the transaction of the change
+//! that caused it (`Outgoing` + `db::outbox::enqueue`); the sender (`outbox`) delivers it by
+//! SMTP when `SALA_SMTP_URL` is set, otherwise writes it as an `.eml` file to
+//! `<data dir>/outbox/` (and logs it) so that nothing is silently dropped on a machine
+//! without a mail server.
+
+pub mod outbox;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
@@ -18,9 +23,45 @@ pub enum EmailError {
     Outbox(String, std::io::Error),
     #[error("the message could not be built: {0}")]
     Build(String),
+    /// Worth trying again later: the server is down, busy, or said "try later" (4xx).
     #[error("the message could not be delivered: {0}")]
     Send(String),
+    /// The server refused this message for good (5xx), for example an unknown mailbox.
+    #[error("the mail server refused the message: {0}")]
+    Refused(String),
 }
+
+/// Why a message is sent; shown to admins beside each message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    PasswordReset,
+    Invitation,
+    Reminder,
+    Certificate,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PasswordReset => "password_reset",
+            Self::Invitation => "invitation",
+            Self::Reminder => "reminder",
+            Self::Certificate => "certificate",
+        }
+    }
+}
+
+/// A message to queue: plain text, already rendered in the recipient's language(s).
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub kind: MailKind,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// How long one SMTP conversation may take before it counts as a failed attempt.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -30,10 +71,12 @@ pub enum Mailer {
 }
 
 impl Mailer {
+    /// `smtp://host:port` (plain, or `?tls=required` for STARTTLS) or `smtps://host`
+    /// (TLS from the first byte), with `user:password@` when the server wants a login.
     pub fn from_settings(settings: &Settings) -> Result<Self, EmailError> {
         match &settings.smtp_url {
             Some(url) => SmtpTransport::from_url(url.expose_secret())
-                .map(|builder| Mailer::Smtp(builder.build()))
+                .map(|builder| Mailer::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()))
                 .map_err(|e| EmailError::Config(e.to_string())),
             None => {
                 let dir = settings.data_dir.join("outbox");
@@ -48,9 +91,17 @@ impl Mailer {
     pub async fn send(&self, message: Message) -> Result<(), EmailError> {
         let mailer = self.clone();
         tokio::task::spawn_blocking(move || match &mailer {
-            Mailer::Smtp(smtp) => smtp.send(&message).map(drop).map_err(|e| EmailError::Send(e.to_string())),
+            Mailer::Smtp(smtp) => smtp.send(&message).map(drop).map_err(|e| {
+                if e.is_permanent() {
+                    EmailError::Refused(e.to_string())
+                } else {
+                    EmailError::Send(e.to_string())
+                }
+            }),
             Mailer::Files(files, dir) => {
-                let id = files.send(&message).map_err(|e| EmailError::Send(e.to_string()))?;
+                let id = files
+                    .send(&message)
+                    .map_err(|e| EmailError::Send(e.to_string()))?;
                 tracing::info!(file = %dir.join(format!("{id}.eml")).display(), "email written to the outbox folder");
                 Ok(())
             }
@@ -60,18 +111,35 @@ impl Mailer {
     }
 }
 
-/// A plain-text message.
+/// A plain-text message. `message_id` is stable for one outbox row, so that a receiver
+/// can tell a rare second delivery (a sender that crashed after sending) from a new one.
 pub fn compose(
     from: &Mailbox,
-    to: Mailbox,
+    to: &str,
     subject: &str,
     body: String,
+    message_id: String,
 ) -> Result<Message, EmailError> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e: lettre::address::AddressError| EmailError::Build(e.to_string()))?;
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(subject)
+        .message_id(Some(message_id))
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| EmailError::Build(e.to_string()))
+}
+
+/// Renders a plain-text email template.
+pub fn render(
+    templates: &tera::Tera,
+    template: &str,
+    context: &tera::Context,
+) -> Result<String, EmailError> {
+    templates
+        .render(template, context)
+        .map_err(|e| EmailError::Build(format!("{template}: {e}")))
 }

@@ -271,3 +271,57 @@ pub async fn create_organisation(
         Err(OrgError::Db(db)) => Err(db.into()),
     }
 }
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OutboxQuery {
+    status: String,
+}
+
+/// `/admin/email`: every message Sala sent or is trying to send, with its state, attempts
+/// and last error (never its text: it may carry a one-time link).
+pub async fn outbox(
+    admin: Admin,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, WebError> {
+    let ctx = admin.ctx;
+    let status = [db::outbox::QUEUED, db::outbox::SENT, db::outbox::FAILED]
+        .into_iter()
+        .find(|s| *s == query.status);
+    let (messages, counts) = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let messages = db::outbox::list(conn, status, 200)?;
+            Ok::<_, db::DbError>((messages, db::outbox::counts(conn)?))
+        })
+        .await?;
+    let mut page = ctx.page();
+    page.insert("messages", &messages);
+    page.insert(
+        "counts",
+        &counts
+            .into_iter()
+            .collect::<std::collections::HashMap<_, _>>(),
+    );
+    page.insert("status", &status.unwrap_or(""));
+    ctx.render("admin/email.html", &page)
+}
+
+/// Puts a failed message back in the queue and wakes the sender.
+pub async fn resend(
+    admin: Admin,
+    id: web::Path<i64>,
+    _form: CsrfForm<super::extract::NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let now = admin.ctx.state.now();
+    admin
+        .ctx
+        .state
+        .db
+        .write(move |conn| db::outbox::requeue(conn, id, now))
+        .await?;
+    admin.ctx.state.jobs.wake();
+    Ok(see_other("/admin/email".into()))
+}

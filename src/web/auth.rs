@@ -12,8 +12,9 @@ use super::render::see_other;
 use crate::accounts::registration::{NewAccount, RegistrationForm, register as create_account};
 use crate::accounts::tokens::TokenPurpose;
 use crate::accounts::{AccountError, Password, User, password_reset, sign_in as signing};
-use crate::email;
+use crate::email::{self, EmailError, MailKind, Outgoing};
 use crate::i18n::{self, Lang};
+use crate::state::AppState;
 
 // --- Registration -------------------------------------------------------------------------
 
@@ -122,7 +123,7 @@ pub async fn sign_in(
 }
 
 /// Starts the session and brings back the language the person chose in their profile.
-fn signed_in(ctx: &Ctx, user: &User, next: &str) -> Result<HttpResponse, WebError> {
+pub(super) fn signed_in(ctx: &Ctx, user: &User, next: &str) -> Result<HttpResponse, WebError> {
     tracing::info!(user = user.id.0, "signed in");
     ctx.sign_in(user)?;
     let mut response = see_other(next);
@@ -160,9 +161,12 @@ pub async fn reset_request(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<EmailForm>,
 ) -> Result<HttpResponse, WebError> {
-    match password_reset::request(&ctx.state.db, &form.email, ctx.state.now()).await {
-        Ok(Some((user, token))) => send_reset_email(&ctx, &user, &token).await?,
-        Ok(None) => {}
+    let state = ctx.state.clone();
+    let asked_in = ctx.lang;
+    let letter = move |user: &User, token: &str| reset_letter(&state, asked_in, user, token);
+    match password_reset::request(&ctx.state.db, &form.email, ctx.state.now(), letter).await {
+        Ok(true) => ctx.state.jobs.wake(),
+        Ok(false) => {}
         Err(AccountError::Invalid(errors)) => {
             let mut page = ctx.form_page();
             page.insert("form", &form);
@@ -173,8 +177,14 @@ pub async fn reset_request(
     ctx.render("auth/reset_sent.html", &ctx.page())
 }
 
-async fn send_reset_email(ctx: &Ctx, user: &User, token: &str) -> Result<(), WebError> {
-    let lang = user.lang.unwrap_or(ctx.lang);
+/// The reset email, in the account's language (or the language it was asked in).
+fn reset_letter(
+    state: &AppState,
+    asked_in: Lang,
+    user: &User,
+    token: &str,
+) -> Result<Outgoing, EmailError> {
+    let lang = user.lang.unwrap_or(asked_in);
     let mut mail = tera::Context::new();
     mail.insert("lang", &lang);
     mail.insert(
@@ -187,7 +197,7 @@ async fn send_reset_email(ctx: &Ctx, user: &User, token: &str) -> Result<(), Web
     );
     mail.insert(
         "link",
-        &ctx.state
+        &state
             .settings
             .absolute_url(&format!("/password-reset/{token}")),
     );
@@ -195,31 +205,12 @@ async fn send_reset_email(ctx: &Ctx, user: &User, token: &str) -> Result<(), Web
         "minutes",
         &TokenPurpose::PasswordReset.lifetime().num_minutes(),
     );
-    let body = ctx
-        .state
-        .templates
-        .render("email/password_reset.txt", &mail)
-        .map_err(crate::templates::TemplateError::from)?;
-    let to = crate::accounts::Email::parse(&user.email)
-        .ok()
-        .and_then(|e| e.mailbox())
-        .ok_or_else(|| WebError::Internal("stored email does not parse".into()))?;
-    let message = email::compose(
-        &ctx.state.settings.mail_from,
-        to,
-        &i18n::translate(lang, "email-reset-subject"),
-        body,
-    )?;
-    // Sent after the answer, so the page takes as long whether or not the account exists;
-    // a failed delivery is logged with its cause.
-    let mailer = ctx.state.mailer.clone();
-    let user_id = user.id.0;
-    actix_web::rt::spawn(async move {
-        if let Err(error) = mailer.send(message).await {
-            tracing::error!(%error, user = user_id, "password reset email not delivered");
-        }
-    });
-    Ok(())
+    Ok(Outgoing {
+        kind: MailKind::PasswordReset,
+        to: user.email.clone(),
+        subject: i18n::translate(lang, "email-reset-subject"),
+        body: email::render(&state.templates, "email/password_reset.txt", &mail)?,
+    })
 }
 
 #[derive(Deserialize, Default)]

@@ -139,7 +139,7 @@ impl From<AccountError> for WebError {
             AccountError::Throttled { minutes } => Self::TooManyAttempts { minutes },
             AccountError::LinkInvalid => Self::LinkInvalid,
             AccountError::NotFound => Self::NotFound,
-            AccountError::Hashing(cause) => Self::Internal(cause),
+            AccountError::Hashing(cause) | AccountError::Email(cause) => Self::Internal(cause),
             AccountError::Db(db) => db.into(),
         }
     }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod certificates;
+pub mod cohorts;
 pub mod error;
 pub mod extract;
 pub mod final_assessment;
@@ -168,6 +169,24 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/coordinate/{org}/certificates.pdf",
             get().to(certificates::cohort),
         )
+        .route("/coordinate/{org}/cohorts/new", get().to(cohorts::new_form))
+        .route("/coordinate/{org}/cohorts", post().to(cohorts::create))
+        .route("/coordinate/{org}/cohorts/{id}", get().to(cohorts::show))
+        .route(
+            "/coordinate/{org}/cohorts/{id}/roster",
+            post().to(cohorts::roster),
+        )
+        // Invited people: the link in their email, and the one that stops reminders
+        .service(
+            resource("/join/{token}")
+                .get(cohorts::join)
+                .post(cohorts::join_sign_up),
+        )
+        .service(
+            resource("/reminders/stop/{token}")
+                .get(cohorts::stop_form)
+                .post(cohorts::stop),
+        )
         // Admins
         .service(
             scope("/admin")
@@ -181,6 +200,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 )
                 .route("/users/{id}/admin", post().to(admin::set_admin))
                 .route("/audit", get().to(admin::audit_log))
+                .route("/email", get().to(admin::outbox))
+                .route("/email/{id}/resend", post().to(admin::resend))
                 .service(
                     resource("/organisations")
                         .get(admin::organisations)

@@ -13,7 +13,7 @@ pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, Web
         ctx, organisation, ..
     } = scope;
     let root = organisation.id;
-    let (tree, people, cohorts) = ctx
+    let (tree, people, cohorts, course_cohorts) = ctx
         .state
         .db
         .read(move |conn| {
@@ -22,7 +22,8 @@ pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, Web
             let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
             let people = db::users::in_organisations(conn, &ids)?;
             let cohorts = db::certificates::cohorts(conn, &raw)?;
-            Ok::<_, db::DbError>((below, people, cohorts))
+            let course_cohorts = db::cohorts::owned_by(conn, &raw)?;
+            Ok::<_, db::DbError>((below, people, cohorts, course_cohorts))
         })
         .await?;
     let mut page = ctx.page();
@@ -30,5 +31,6 @@ pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, Web
     page.insert("tree", &tree_under(tree, root));
     page.insert("people", &people);
     page.insert("cohorts", &cohorts);
+    page.insert("course_cohorts", &course_cohorts);
     ctx.render("workspaces/coordinate.html", &page)
 }

@@ -68,6 +68,11 @@ pub struct TestApp {
     pub browser: Browser,
     pub data_dir: PathBuf,
     pub db: Db,
+    /// The server's clock: `advance` moves it (and wakes the background loop).
+    pub clock: sala::clock::Clock,
+    pub jobs: sala::jobs::Jobs,
+    settings: Settings,
+    server: actix_web::dev::ServerHandle,
     // Dropped last: the folder and the database outlive the server's use of them.
     _dir: TempDir,
     _pg: Option<PgDatabase>,
@@ -108,20 +113,42 @@ impl TestApp {
         let settings = Settings::from_raw(raw).expect("valid settings");
         let database = settings.database.clone();
         let data_dir = settings.data_dir.clone();
-        let app = Application::build(settings).await.expect("the app starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
+        let running = start(settings.clone()).await;
         let db = tokio::task::spawn_blocking(move || Db::connect(&database, 2))
             .await
             .expect("join")
             .expect("the test connects to the app's database");
         Some(Self {
-            browser: Browser::new(address),
+            browser: Browser::new(running.address),
             data_dir,
             db,
+            clock: running.clock,
+            jobs: running.jobs,
+            server: running.server,
+            settings,
             _dir: dir,
             _pg: pg,
         })
+    }
+
+    /// Stops the server and starts it again on the same database and folder (on a new
+    /// port), as an operator's restart would. The clock keeps its advance.
+    pub async fn restart(&mut self) {
+        self.server.stop(true).await;
+        let running = start(self.settings.clone()).await;
+        running
+            .clock
+            .advance(self.clock.now().signed_duration_since(running.clock.now()));
+        self.clock = running.clock;
+        self.jobs = running.jobs;
+        self.server = running.server;
+        self.browser = Browser::new(running.address);
+    }
+
+    /// Moves the server's clock forward and lets its background loop look for due work.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+        self.jobs.wake();
     }
 
     /// Another browser on the same server, with no cookies.
@@ -207,6 +234,26 @@ impl TestApp {
             .filter_map(|p| std::fs::read(p).ok().and_then(|raw| Email::parse(&raw)))
             .collect()
     }
+}
+
+/// A server started in a task: its handles and its address.
+struct Running {
+    clock: sala::clock::Clock,
+    jobs: sala::jobs::Jobs,
+    server: actix_web::dev::ServerHandle,
+    address: String,
+}
+
+async fn start(settings: Settings) -> Running {
+    let app = Application::build(settings).await.expect("the app starts");
+    let running = Running {
+        clock: app.clock(),
+        jobs: app.jobs(),
+        server: app.handle(),
+        address: format!("http://127.0.0.1:{}", app.port()),
+    };
+    tokio::spawn(app.run_until_stopped());
+    running
 }
 
 impl std::ops::Deref for TestApp {

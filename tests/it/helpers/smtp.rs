@@ -1,7 +1,10 @@
-//! A real SMTP server on loopback that accepts every message and keeps it, so that tests
-//! check what an SMTP client actually delivered. Written for the tests because it must
-//! run inside the test process, on a random port, with no outside program.
+//! A real SMTP server on loopback that keeps every message it accepts, so that tests
+//! check what an SMTP client actually delivered. It can be told to be down (it answers
+//! "421 not available" and hangs up) or to refuse the next messages with "451 try again
+//! later", as a busy or broken mail server does. Written for the tests because it must run
+//! inside the test process, on a random port, with no outside program.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -13,6 +16,15 @@ use super::Email;
 pub struct SmtpSink {
     pub port: u16,
     received: Arc<Mutex<Vec<Vec<u8>>>>,
+    mood: Arc<Mood>,
+}
+
+#[derive(Default)]
+struct Mood {
+    down: AtomicBool,
+    refuse: AtomicUsize,
+    /// Conversations that reached MAIL FROM, refused or not.
+    attempts: AtomicUsize,
 }
 
 impl SmtpSink {
@@ -22,13 +34,33 @@ impl SmtpSink {
             .expect("bind SMTP sink");
         let port = listener.local_addr().expect("address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let store = received.clone();
+        let mood = Arc::new(Mood::default());
+        let (store, shared) = (received.clone(), mood.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(session(stream, store.clone()));
+                tokio::spawn(session(stream, store.clone(), shared.clone()));
             }
         });
-        Self { port, received }
+        Self {
+            port,
+            received,
+            mood,
+        }
+    }
+
+    /// While down, every connection is answered "421" and closed.
+    pub fn set_down(&self, down: bool) {
+        self.mood.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Refuses the next `n` messages with "451 try again later".
+    pub fn refuse_next(&self, n: usize) {
+        self.mood.refuse.store(n, Ordering::SeqCst);
+    }
+
+    /// How many times a client tried to hand over a message.
+    pub fn attempts(&self) -> usize {
+        self.mood.attempts.load(Ordering::SeqCst)
     }
 
     pub fn url(&self) -> String {
@@ -56,9 +88,19 @@ impl SmtpSink {
     }
 }
 
-async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Vec<u8>>>>) -> std::io::Result<()> {
+async fn session(
+    stream: TcpStream,
+    store: Arc<Mutex<Vec<Vec<u8>>>>,
+    mood: Arc<Mood>,
+) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
+    if mood.down.load(Ordering::SeqCst) {
+        write
+            .write_all(b"421 4.3.2 service not available\r\n")
+            .await?;
+        return Ok(());
+    }
     write.write_all(b"220 sink ESMTP ready\r\n").await?;
     let mut line = String::new();
     loop {
@@ -72,6 +114,18 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Vec<u8>>>>) -> std::io:
                 write
                     .write_all(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
                     .await?
+            }
+            "MAIL" => {
+                mood.attempts.fetch_add(1, Ordering::SeqCst);
+                let refused = mood
+                    .refuse
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+                if refused {
+                    write.write_all(b"451 4.3.0 try again later\r\n").await?
+                } else {
+                    write.write_all(b"250 ok\r\n").await?
+                }
             }
             "DATA" => {
                 write.write_all(b"354 go ahead\r\n").await?;

@@ -1,0 +1,4 @@
+DROP TABLE reminders_sent;
+DROP TABLE invitations;
+DROP TABLE cohort_offices;
+DROP TABLE cohorts;

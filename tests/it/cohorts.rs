@@ -1,0 +1,420 @@
+//! Cohorts: a coordinator invites a province's staff from a CSV with a few bad rows, the
+//! invitees join in one step, and reminders go out on schedule (the server's clock moved
+//! forward), once each, never to those who finished or asked to stop.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+
+use crate::final_assessment::{complete_chapters, fixtures, take};
+use crate::helpers::smtp::SmtpSink;
+use crate::helpers::{Backend, Browser, Email, PASSWORD, TestApp, csrf_token, location, texts};
+use crate::{both_backends, spawn};
+
+both_backends!(
+    a_coordinator_invites_a_province_from_a_csv_with_a_few_bad_rows,
+    reminders_go_out_on_schedule_once_and_never_to_those_done_or_opted_out,
+);
+
+/// A province office under the test ministry, and a coordinator of the ministry signed in
+/// on the app's browser. Returns the office's id.
+async fn coordinator_with_office(app: &TestApp) -> String {
+    let parent: i64 = ministry(app).await.parse().unwrap();
+    let created = sala::organisations::create(
+        &app.db,
+        sala::organisations::NewOrganisation::parse(
+            "pdrd-kratie",
+            "provincial_office",
+            "មន្ទីរអភិវឌ្ឍន៍ជនបទខេត្តក្រចេះ",
+            "PDRD Kratie",
+            Some(parent),
+            Some(10),
+        )
+        .expect("valid organisation"),
+        crate::helpers::now(),
+    )
+    .await;
+    assert!(created.is_ok(), "{created:?}");
+    app.get("/lang/en?next=/").await;
+    app.register("coordinator@example.org", "Coordinator").await;
+    let email = sala::accounts::Email::parse("coordinator@example.org").unwrap();
+    let (user, org) = app
+        .db
+        .read(move |conn| {
+            let user = sala::db::users::find_by_email(conn, &email)?.unwrap().0;
+            let org = sala::db::organisations::find_by_slug(conn, "test-ministry")?.unwrap();
+            Ok::<_, sala::db::DbError>((user.id, org.id))
+        })
+        .await
+        .unwrap();
+    let actor = sala::audit::Actor {
+        user: Some(user),
+        label: "test".into(),
+        address: None,
+    };
+    sala::accounts::roles::grant(
+        &app.db,
+        user,
+        sala::accounts::Role::Coordinator,
+        org,
+        actor,
+        crate::helpers::now(),
+    )
+    .await
+    .unwrap();
+    org_id(app, "pdrd-kratie").await
+}
+
+async fn org_id(app: &TestApp, slug: &'static str) -> String {
+    app.db
+        .read(move |conn| sala::db::organisations::find_by_slug(conn, slug))
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0
+        .to_string()
+}
+
+async fn ministry(app: &TestApp) -> String {
+    org_id(app, "test-ministry").await
+}
+
+/// Creates a cohort for the minimal course through the form; returns its page.
+async fn create_cohort(app: &TestApp, office: &str, due_in_days: i64) -> String {
+    let course = app
+        .db
+        .read(|conn| sala::db::courses::by_source_id(conn, "minimal"))
+        .await
+        .unwrap()
+        .expect("the minimal course is published")
+        .id
+        .to_string();
+    let today = app.clock.now().date();
+    let (start, due) = (
+        today.to_string(),
+        (today + Duration::days(due_in_days)).to_string(),
+    );
+    let response = app
+        .submit(
+            "/coordinate/test-ministry/cohorts/new",
+            "/coordinate/test-ministry/cohorts",
+            &[
+                ("name", "PDRD Kratié — December 2026"),
+                ("course", &course),
+                ("starts_on", &start),
+                ("due_on", &due),
+                ("office", office),
+                ("remind_not_started", "3"),
+                ("remind_idle", "7"),
+                ("remind_before_due", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text().await.unwrap()
+    );
+    location(&response)
+}
+
+/// Posts a roster to the cohort, as a file; `confirm` invites instead of previewing.
+async fn send_roster(
+    browser: &Browser,
+    cohort: &str,
+    csv: &str,
+    confirm: bool,
+) -> reqwest::Response {
+    let (_, html) = browser.get_html(cohort).await;
+    let token = csrf_token(&html).expect("csrf");
+    let mut form = Form::new().text("csrf", token).part(
+        "file",
+        Part::bytes(csv.as_bytes().to_vec())
+            .file_name("staff.csv")
+            .mime_str("text/csv")
+            .unwrap(),
+    );
+    if confirm {
+        form = form.text("confirm", "1");
+    }
+    browser
+        .client
+        .post(browser.url(&format!("{cohort}/roster")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST roster")
+}
+
+const ROSTER: &str = "\u{feff}ឈ្មោះជាភាសាខ្មែរ,ឈ្មោះជាអក្សរឡាតាំង,អ៊ីមែល,ការិយាល័យ,ខេត្ត,តួនាទី\n\
+    សុខ ចាន់ធា,Sok Chantha,sok@example.org,PDRD Kratie,ក្រចេះ,Officer\n\
+    ស្រី ពៅ,Srey Pov,pov@example.org,pdrd-kratie,Kratie,\"Chief, WASH\"\n\
+    វណ្ណា ឌី,Vanna Dy,vanna@example.org,,Kratie,Officer\n\
+    ចាន់ ណា,Chan Na,chan.na@example,PDRD Kratie,Kratie,Officer\n\
+    គឹម លី,Kim Ly,kim@example.org,PDRD Kratie,Atlantis,Officer\n\
+    សុខ ចាន់ធា,Sok Chantha,SOK@example.org,PDRD Kratie,Kratie,Officer\n";
+
+async fn invitations(app: &TestApp) -> Vec<sala::cohorts::Invitation> {
+    let id = app
+        .db
+        .read(|conn| {
+            use diesel::prelude::*;
+            sala::db::schema::cohorts::table
+                .select(sala::db::schema::cohorts::id)
+                .first::<i64>(conn)
+                .map_err(sala::db::DbError::from)
+        })
+        .await
+        .unwrap();
+    app.db
+        .read(move |conn| sala::db::cohorts::invitations_of(conn, id))
+        .await
+        .unwrap()
+}
+
+fn join_link(mail: &Email) -> String {
+    mail.link_path("/join/").expect("a join link")
+}
+
+async fn a_coordinator_invites_a_province_from_a_csv_with_a_few_bad_rows(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn!(backend, move |s| {
+        s.courses_dir = fixtures();
+        s.smtp_url = Some(url);
+    });
+    let office = coordinator_with_office(&app).await;
+    // Pov already has an account; Sok and Vanna do not.
+    app.new_browser()
+        .register("pov@example.org", "Srey Pov")
+        .await;
+    let cohort = create_cohort(&app, &office, 30).await;
+
+    // The preview: three accepted, three rejected with their reasons, nobody invited yet.
+    let response = send_roster(&app, &cohort, ROSTER, false).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert_eq!(texts(&html, "#roster tr.accepted").len(), 3, "{html}");
+    let rejected = texts(&html, "#roster tr.rejected");
+    assert_eq!(rejected.len(), 3);
+    assert!(
+        rejected[0].contains("email address like"),
+        "{}",
+        rejected[0]
+    );
+    assert!(rejected[1].contains("unknown province"), "{}", rejected[1]);
+    assert!(
+        rejected[2].contains("same email as line 2"),
+        "{}",
+        rejected[2]
+    );
+    assert_eq!(app.rows("invitations").await, 0);
+
+    // Invite: three people, three emails, through the outbox.
+    let response = send_roster(&app, &cohort, ROSTER, true).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(location(&response).ends_with("?invited=3"));
+    assert_eq!(app.rows("invitations").await, 3);
+    let mail = sink.wait_for(3).await;
+    assert_eq!(mail.len(), 3);
+    let to_sok = mail.iter().find(|m| m.to == "sok@example.org").unwrap();
+    assert!(to_sok.subject.contains("អ្នកត្រូវបានអញ្ជើញ") && to_sok.subject.contains("You are invited"));
+    assert!(to_sok.text.contains("សុខ ចាន់ធា") && to_sok.text.contains("Sok Chantha"));
+
+    // The same file again invites nobody twice.
+    let response = send_roster(&app, &cohort, ROSTER, false).await;
+    let html = response.text().await.unwrap();
+    assert_eq!(texts(&html, "#roster tr.accepted").len(), 0);
+    assert!(html.contains("already invited"));
+    let response = send_roster(&app, &cohort, ROSTER, true).await;
+    assert!(location(&response).ends_with("?invited=0"));
+    assert_eq!(app.rows("invitations").await, 3);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 3);
+
+    // The coordinator sees who was invited; the audit log says who invited them.
+    let (_, html) = app.get_html(&cohort).await;
+    let people = texts(&html, "#invited tbody tr");
+    assert_eq!(people.len(), 3);
+    assert!(people.iter().any(|p| p.contains("PDRD Kratie")));
+    let entries = app
+        .db
+        .read(|conn| sala::db::audit::list(conn, Some("people.invited"), "", 10))
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].detail, "3 invited, 3 rejected");
+    assert_eq!(entries[1].actor, "coordinator@example.org");
+
+    // Sok has no account: one form, then the first chapter.
+    let sok = app.new_browser();
+    let link = join_link(to_sok);
+    let (status, html) = sok.get_html(&link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("sok@example.org"));
+    let response = sok.submit(&link, &link, &[("password", PASSWORD)]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/courses/minimal/water");
+    assert_eq!(
+        sok.get("/courses/minimal/water").await.status(),
+        StatusCode::OK
+    );
+    let (_, html) = sok.get_html("/account").await;
+    assert!(
+        html.contains("Sok Chantha"),
+        "the names the coordinator gave"
+    );
+
+    // Pov has an account: signing in takes up the invitation and lands in the course.
+    let pov = app.new_browser();
+    let to_pov = mail.iter().find(|m| m.to == "pov@example.org").unwrap();
+    let link = join_link(to_pov);
+    let response = pov.get(&link).await;
+    assert_eq!(location(&response), format!("/sign-in?next={link}"));
+    let response = pov
+        .submit(
+            &location(&response),
+            "/sign-in",
+            &[
+                ("email", "pov@example.org"),
+                ("password", PASSWORD),
+                ("next", &link),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), link);
+    assert_eq!(location(&pov.get(&link).await), "/courses/minimal/water");
+
+    let joined: Vec<_> = invitations(&app)
+        .await
+        .into_iter()
+        .filter(|i| i.accepted_at.is_some())
+        .map(|i| i.email)
+        .collect();
+    assert_eq!(joined, ["sok@example.org", "pov@example.org"]);
+
+    // A forged or altered link is refused, and changes nothing.
+    let forged = link.replace("/join/", "/join/9").to_owned();
+    assert_eq!(
+        app.new_browser().get(&forged).await.status(),
+        StatusCode::GONE
+    );
+}
+
+async fn reminders_go_out_on_schedule_once_and_never_to_those_done_or_opted_out(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn!(backend, move |s| {
+        s.courses_dir = fixtures();
+        s.smtp_url = Some(url);
+    });
+    let office = coordinator_with_office(&app).await;
+    let cohort = create_cohort(&app, &office, 30).await;
+    let roster = "name_km,name_latin,email,office\n\
+        អា,Idle Never,never@example.org,pdrd-kratie\n\
+        ប៊ី,Stalls Early,stalls@example.org,pdrd-kratie\n\
+        ស៊ី,Finishes Fast,finishes@example.org,pdrd-kratie\n\
+        ឌី,Opts Out,optout@example.org,pdrd-kratie\n";
+    send_roster(&app, &cohort, roster, true).await;
+    let invited = sink.wait_for(4).await;
+    assert_eq!(invited.len(), 4);
+    let mail_to = |who: &str| invited.iter().find(|m| m.to == who).unwrap().clone();
+
+    // Stalls opens the first chapter and stops; Finishes completes the course; Opts Out
+    // follows the stop link in the invitation.
+    for (who, finish) in [
+        ("stalls@example.org", false),
+        ("finishes@example.org", true),
+    ] {
+        let browser = app.new_browser();
+        let link = join_link(&mail_to(who));
+        browser.get(&link).await;
+        browser
+            .submit(&link, &link, &[("password", PASSWORD)])
+            .await;
+        if finish {
+            complete_chapters(&browser).await;
+            take(&browser, true).await;
+        } else {
+            assert_eq!(
+                browser.get("/courses/minimal/water").await.status(),
+                StatusCode::OK
+            );
+        }
+    }
+    let stop = mail_to("optout@example.org")
+        .link_path("/reminders/stop/")
+        .expect("a stop link");
+    let optout = app.new_browser();
+    let (status, _) = optout.get_html(&stop).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "opening the link alone stops nothing"
+    );
+    let response = optout.submit(&stop, &stop, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let reminders = |sink: &SmtpSink| {
+        let mut list: Vec<(String, String)> = sink
+            .messages()
+            .into_iter()
+            .filter(|m| m.subject.contains("Reminder"))
+            .map(|m| {
+                let rule = if m.text.contains("not started") {
+                    "not started"
+                } else if m.text.contains("waiting where you left it") {
+                    "idle"
+                } else {
+                    "due"
+                };
+                (m.to, rule.to_owned())
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(700));
+
+    // Day 2: nothing yet.
+    app.advance(Duration::days(2));
+    settle().await;
+    assert!(reminders(&sink).is_empty());
+    // Day 3: the one who never started (not the one who opted out).
+    app.advance(Duration::days(1) + Duration::hours(1));
+    settle().await;
+    assert_eq!(
+        reminders(&sink),
+        [("never@example.org".into(), "not started".into())]
+    );
+    // Waking again sends nothing twice.
+    app.advance(Duration::minutes(10));
+    settle().await;
+    assert_eq!(reminders(&sink).len(), 1);
+    // Day 8: the one who stalled a week ago.
+    app.advance(Duration::days(5));
+    settle().await;
+    assert_eq!(reminders(&sink).len(), 2);
+    assert!(reminders(&sink).contains(&("stalls@example.org".into(), "idle".into())));
+    // Day 25, five days before the due date: everyone not finished and not opted out.
+    app.advance(Duration::days(17));
+    settle().await;
+    let all = reminders(&sink);
+    assert_eq!(all.len(), 4, "{all:?}");
+    assert!(all.contains(&("never@example.org".into(), "due".into())));
+    assert!(all.contains(&("stalls@example.org".into(), "due".into())));
+    assert!(
+        all.iter()
+            .all(|(to, _)| to != "finishes@example.org" && to != "optout@example.org")
+    );
+    assert_eq!(app.rows("reminders_sent").await, 4);
+    // And every reminder carries the links to continue and to stop.
+    let one = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.subject.contains("Reminder"))
+        .unwrap();
+    assert!(one.link_path("/join/").is_some() && one.link_path("/reminders/stop/").is_some());
+}
