@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod learning;
 pub mod organisations;
 pub mod quizzes;
+pub mod reports;
 pub mod secrets;
 pub mod startup;
 pub mod state;

@@ -15,6 +15,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod provinces;
 pub mod quizzes;
+pub mod reports;
 pub mod schema;
 pub mod throttle;
 pub mod tokens;

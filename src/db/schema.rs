@@ -362,3 +362,11 @@ diesel::joinable!(cohorts -> courses (course_id));
 diesel::joinable!(cohort_offices -> cohorts (cohort_id));
 diesel::joinable!(invitations -> cohorts (cohort_id));
 diesel::joinable!(reminders_sent -> invitations (invitation_id));
+
+diesel::joinable!(attempt_answers -> attempts (attempt_id));
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    attempts::version_id,
+    attempt_answers::question_key,
+    attempt_answers::chosen,
+);

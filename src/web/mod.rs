@@ -21,6 +21,7 @@ pub mod middleware;
 pub mod preview;
 pub mod publisher;
 pub mod render;
+pub mod reports;
 pub mod workspaces;
 
 use actix_web::web::{ServiceConfig, get, post, resource, scope};
@@ -169,6 +170,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/coordinate/{org}/certificates.pdf",
             get().to(certificates::cohort),
         )
+        .route("/coordinate/{org}/report", get().to(reports::page))
+        .route("/coordinate/{org}/report.csv", get().to(reports::csv))
         .route("/coordinate/{org}/cohorts/new", get().to(cohorts::new_form))
         .route("/coordinate/{org}/cohorts", post().to(cohorts::create))
         .route("/coordinate/{org}/cohorts/{id}", get().to(cohorts::show))

@@ -14,6 +14,7 @@ use crate::{both_backends, spawn};
 both_backends!(
     a_coordinator_invites_a_province_from_a_csv_with_a_few_bad_rows,
     reminders_go_out_on_schedule_once_and_never_to_those_done_or_opted_out,
+    the_report_counts_exactly_who_started_progressed_and_finished,
 );
 
 /// A province office under the test ministry, and a coordinator of the ministry signed in
@@ -417,4 +418,140 @@ async fn reminders_go_out_on_schedule_once_and_never_to_those_done_or_opted_out(
         .find(|m| m.subject.contains("Reminder"))
         .unwrap();
     assert!(one.link_path("/join/").is_some() && one.link_path("/reminders/stop/").is_some());
+}
+
+/// The numbers of a column of a report table, by row.
+fn column(html: &str, table: &str, class: &str) -> Vec<String> {
+    texts(html, &format!("#{table} tbody td.{class}"))
+}
+
+async fn the_report_counts_exactly_who_started_progressed_and_finished(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn!(backend, move |s| {
+        s.courses_dir = fixtures();
+        s.smtp_url = Some(url);
+    });
+    let office = coordinator_with_office(&app).await;
+    let cohort = create_cohort(&app, &office, 30).await;
+    let roster = "name_km,name_latin,email,office,province\n\
+        អា,Alpha Invited,a@example.org,pdrd-kratie,12\n\
+        ប៊ី,Bravo Joined,b@example.org,pdrd-kratie,10\n\
+        ស៊ី,Charlie Started,c@example.org,pdrd-kratie,10\n\
+        ឌី,Delta Halfway,d@example.org,pdrd-kratie,10\n\
+        អ៊ី,Echo Certified,e@example.org,pdrd-kratie,10\n";
+    send_roster(&app, &cohort, roster, true).await;
+    let mail = sink.wait_for(5).await;
+    let link = |who: &str| join_link(mail.iter().find(|m| m.to == who).unwrap());
+    for who in [
+        "b@example.org",
+        "c@example.org",
+        "d@example.org",
+        "e@example.org",
+    ] {
+        let browser = app.new_browser();
+        let join = link(who);
+        browser.get(&join).await;
+        // Joining answers with a redirect to the first chapter, not yet followed.
+        let response = browser
+            .submit(&join, &join, &[("password", PASSWORD)])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        match who {
+            "c@example.org" => {
+                browser.get("/courses/minimal/water").await;
+            }
+            "d@example.org" => {
+                let page = "/courses/minimal/water";
+                browser
+                    .submit(page, &format!("{page}/check"), &[("q.q1", "a")])
+                    .await;
+            }
+            "e@example.org" => {
+                complete_chapters(&browser).await;
+                take(&browser, false).await;
+                take(&browser, true).await;
+            }
+            _ => {}
+        }
+    }
+
+    let id = cohort.rsplit('/').next().unwrap();
+    let (status, html) = app
+        .get_html(&format!("/coordinate/test-ministry/report?cohort={id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        column(&html, "funnel", "count"),
+        ["5", "4", "3", "2", "1", "1"]
+    );
+    assert_eq!(
+        column(&html, "funnel", "percent"),
+        ["100", "80", "60", "40", "20", "20"]
+    );
+    assert_eq!(column(&html, "reach", "count"), ["3", "1"]);
+    assert_eq!(column(&html, "reach", "percent"), ["60", "20"]);
+    let missed = column(&html, "missed", "count");
+    assert!(
+        !missed.is_empty() && missed.iter().all(|m| m == "1 / 2"),
+        "{missed:?}"
+    );
+    assert!(html.contains("<svg") && !html.contains("<script"));
+    assert!(texts(&html, "#median")[0].contains("days"));
+    let stages: Vec<String> = texts(&html, "#people-list tbody tr")
+        .into_iter()
+        .map(|row| row.split_whitespace().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(stages, ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]);
+
+    // Narrowed to a stage, and to a province (Alpha is in Phnom Penh).
+    let (_, html) = app
+        .get_html(&format!(
+            "/coordinate/test-ministry/report?cohort={id}&stage=half_way"
+        ))
+        .await;
+    assert_eq!(texts(&html, "#people-list tbody tr").len(), 1);
+    let (_, html) = app
+        .get_html(&format!(
+            "/coordinate/test-ministry/report?cohort={id}&province=12"
+        ))
+        .await;
+    assert_eq!(
+        column(&html, "funnel", "count"),
+        ["1", "0", "0", "0", "0", "0"]
+    );
+
+    // The CSV: UTF-8 with a byte-order mark, one line a person, and an audit entry.
+    let response = app
+        .get(&format!(
+            "/coordinate/test-ministry/report.csv?cohort={id}&sort=stage"
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}name_km,name_latin".as_bytes()));
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert!(
+        lines[1].starts_with("អ៊ី,Echo Certified,e@example.org,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains(",certified,2,"));
+    let exports = app
+        .db
+        .read(|conn| sala::db::audit::list(conn, Some("personal_data.exported"), "", 10))
+        .await
+        .unwrap();
+    assert_eq!(exports.len(), 1);
+    assert_eq!(exports[0].actor, "coordinator@example.org");
+
+    // A learner cannot see the report.
+    let learner = app.new_browser();
+    learner.sign_in("e@example.org", PASSWORD).await;
+    let response = learner
+        .get(&format!("/coordinate/test-ministry/report?cohort={id}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }

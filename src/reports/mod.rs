@@ -1,0 +1,323 @@
+//! Reports for coordinators: who of a population of invited people (a cohort, a course,
+//! narrowed to a province or an office) started, progressed and finished. Computed here from
+//! rows the database layer aggregates; free of HTTP and SQL.
+//!
+//! Each person is counted at the furthest stage they reached, and a stage's count is
+//! everyone at it or beyond, so the funnel never grows downwards:
+//! invited → signed in (took up the invitation) → started (opened the course) → half-way
+//! (at least half the chapters read) → finished (passed the final assessment) → certified
+//! (holds a certificate that is not revoked).
+
+pub mod chart;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Invited,
+    SignedIn,
+    Started,
+    HalfWay,
+    Finished,
+    Certified,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Invited,
+        Stage::SignedIn,
+        Stage::Started,
+        Stage::HalfWay,
+        Stage::Finished,
+        Stage::Certified,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Invited => "invited",
+            Stage::SignedIn => "signed_in",
+            Stage::Started => "started",
+            Stage::HalfWay => "half_way",
+            Stage::Finished => "finished",
+            Stage::Certified => "certified",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// One invited person and what they did in the course.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub invitation_id: i64,
+    pub name_km: String,
+    pub name_latin: String,
+    pub email: String,
+    pub office: String,
+    pub province: String,
+    pub invited_at: NaiveDateTime,
+    pub accepted_at: Option<NaiveDateTime>,
+    pub started_at: Option<NaiveDateTime>,
+    pub last_activity: Option<NaiveDateTime>,
+    pub chapters_read: i64,
+    pub completed_at: Option<NaiveDateTime>,
+    pub certified: bool,
+    pub stage: Stage,
+}
+
+impl Person {
+    /// The furthest stage reached, given the course's number of chapters.
+    pub fn furthest(&self, chapters: i64) -> Stage {
+        if self.certified {
+            Stage::Certified
+        } else if self.completed_at.is_some() {
+            Stage::Finished
+        } else if chapters > 0 && 2 * self.chapters_read >= chapters {
+            Stage::HalfWay
+        } else if self.started_at.is_some() {
+            Stage::Started
+        } else if self.accepted_at.is_some() {
+            Stage::SignedIn
+        } else {
+            Stage::Invited
+        }
+    }
+}
+
+/// A count out of the population, with its percentage (whole number, rounded down).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Count {
+    pub key: String,
+    pub label_km: String,
+    pub label_en: String,
+    pub count: i64,
+    pub percent: i64,
+}
+
+fn percent(count: i64, of: i64) -> i64 {
+    if of == 0 { 0 } else { count * 100 / of }
+}
+
+/// The funnel: for each stage, how many reached it or went further.
+pub fn funnel(people: &[Person]) -> Vec<(Stage, i64, i64)> {
+    let total = people.len() as i64;
+    Stage::ALL
+        .into_iter()
+        .map(|stage| {
+            let n = people.iter().filter(|p| p.stage >= stage).count() as i64;
+            (stage, n, percent(n, total))
+        })
+        .collect()
+}
+
+/// How many of the population opened each chapter, in course order.
+pub fn reach(
+    chapters: &[(String, String, String)],
+    opened: &HashMap<String, i64>,
+    population: i64,
+) -> Vec<Count> {
+    chapters
+        .iter()
+        .map(|(key, km, en)| {
+            let n = opened.get(key).copied().unwrap_or(0);
+            Count {
+                key: key.clone(),
+                label_km: km.clone(),
+                label_en: en.clone(),
+                count: n,
+                percent: percent(n, population),
+            }
+        })
+        .collect()
+}
+
+/// The median time from starting to finishing, in hours; `None` when nobody finished.
+pub fn median_hours_to_finish(people: &[Person]) -> Option<f64> {
+    let mut hours: Vec<f64> = people
+        .iter()
+        .filter_map(|p| Some((p.completed_at? - p.started_at?).num_minutes() as f64 / 60.0))
+        .collect();
+    if hours.is_empty() {
+        return None;
+    }
+    hours.sort_by(f64::total_cmp);
+    let mid = hours.len() / 2;
+    Some(if hours.len().is_multiple_of(2) {
+        (hours[mid - 1] + hours[mid]) / 2.0
+    } else {
+        hours[mid]
+    })
+}
+
+/// A final-assessment question and how often it was answered wrongly.
+#[derive(Debug, Clone, Serialize)]
+pub struct Missed {
+    pub key: String,
+    pub prompt_km: String,
+    pub prompt_en: String,
+    pub answered: i64,
+    pub wrong: i64,
+    pub percent: i64,
+}
+
+/// The questions missed most often (by share of wrong answers, then by count), at most 10.
+pub fn most_missed(mut tallies: Vec<Missed>) -> Vec<Missed> {
+    for t in &mut tallies {
+        t.percent = percent(t.wrong, t.answered);
+    }
+    tallies.retain(|t| t.wrong > 0);
+    tallies.sort_by(|a, b| {
+        b.percent
+            .cmp(&a.percent)
+            .then(b.wrong.cmp(&a.wrong))
+            .then(a.key.cmp(&b.key))
+    });
+    tallies.truncate(10);
+    tallies
+}
+
+/// How the people list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Name,
+    Stage,
+    LastActivity,
+}
+
+impl Order {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "stage" => Self::Stage,
+            "last" => Self::LastActivity,
+            _ => Self::Name,
+        }
+    }
+}
+
+/// Sorts and narrows the people list (stage filter, a word in the name, email or office).
+pub fn people_list(
+    mut people: Vec<Person>,
+    order: Order,
+    stage: Option<Stage>,
+    search: &str,
+) -> Vec<Person> {
+    let needle = search.trim().to_lowercase();
+    people.retain(|p| {
+        stage.is_none_or(|s| p.stage == s)
+            && (needle.is_empty()
+                || p.name_latin.to_lowercase().contains(&needle)
+                || p.name_km.contains(&needle)
+                || p.email.contains(&needle)
+                || p.office.to_lowercase().contains(&needle))
+    });
+    match order {
+        Order::Name => people.sort_by(|a, b| a.name_latin.cmp(&b.name_latin)),
+        Order::Stage => {
+            people.sort_by(|a, b| b.stage.cmp(&a.stage).then(a.name_latin.cmp(&b.name_latin)))
+        }
+        Order::LastActivity => people.sort_by_key(|p| std::cmp::Reverse(p.last_activity)),
+    }
+    people
+}
+
+/// The people list as CSV for a spreadsheet: UTF-8 with a byte-order mark, so that
+/// spreadsheet programs show Khmer rather than mojibake.
+pub fn people_csv(people: &[Person]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record([
+            "name_km",
+            "name_latin",
+            "email",
+            "office",
+            "province",
+            "stage",
+            "chapters_read",
+            "invited_at",
+            "started_at",
+            "last_activity",
+            "completed_at",
+        ])?;
+        let at = |t: Option<NaiveDateTime>| {
+            t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default()
+        };
+        for p in people {
+            writer.write_record([
+                p.name_km.as_str(),
+                &p.name_latin,
+                &p.email,
+                &p.office,
+                &p.province,
+                p.stage.code(),
+                &p.chapters_read.to_string(),
+                &at(Some(p.invited_at)),
+                &at(p.started_at),
+                &at(p.last_activity),
+                &at(p.completed_at),
+            ])?;
+        }
+        writer.flush()?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(stage: Stage, hours: Option<i64>) -> Person {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .unwrap_or_default();
+        Person {
+            invitation_id: 1,
+            name_km: "សុខ".into(),
+            name_latin: "Sok".into(),
+            email: "sok@example.org".into(),
+            office: String::new(),
+            province: String::new(),
+            invited_at: t,
+            accepted_at: None,
+            started_at: hours.map(|_| t),
+            last_activity: None,
+            chapters_read: 0,
+            completed_at: hours.map(|h| t + chrono::Duration::hours(h)),
+            certified: false,
+            stage,
+        }
+    }
+
+    #[test]
+    fn the_funnel_counts_everyone_at_a_stage_or_beyond() {
+        let people = vec![
+            person(Stage::Invited, None),
+            person(Stage::Started, None),
+            person(Stage::Finished, Some(4)),
+            person(Stage::Certified, Some(10)),
+        ];
+        let counts: Vec<i64> = funnel(&people).iter().map(|(_, n, _)| *n).collect();
+        assert_eq!(counts, [4, 3, 3, 2, 2, 1]);
+        assert_eq!(funnel(&people)[4].2, 50);
+        assert_eq!(median_hours_to_finish(&people), Some(7.0));
+        assert_eq!(median_hours_to_finish(&people[..2]), None);
+    }
+
+    #[test]
+    fn csv_starts_with_a_bom_and_keeps_khmer() {
+        let bytes = people_csv(&[person(Stage::Invited, None)]).unwrap_or_default();
+        assert!(bytes.starts_with("\u{feff}name_km,".as_bytes()));
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap_or_default()
+                .contains("សុខ,Sok,")
+        );
+    }
+}
