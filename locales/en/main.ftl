@@ -536,3 +536,5 @@ stage-started = Started
 stage-half-way = Half-way
 stage-finished = Finished
 stage-certified = Certified
+email-certificate-subject = Your certificate is ready
+email-certificate-body = Hello { $name }, congratulations: you completed "{ $course }". Your certificate (number { $serial }) is ready to download and print from "My learning". Anyone can check that it is genuine at the second link.

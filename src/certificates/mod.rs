@@ -21,11 +21,13 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::accounts::UserId;
+use crate::accounts::{User, UserId};
 use crate::audit::{self, Action, Actor};
 use crate::courses::{Bilingual, CourseMeta};
 use crate::db::certificates::{CertificateRow, KeyRow, NewCertificate};
 use crate::db::{self, DbConnection, DbError};
+use crate::email::{MailKind, Outgoing};
+use crate::i18n::{self, Lang};
 use crate::organisations::Organisation;
 
 pub use credential::Party;
@@ -332,7 +334,38 @@ impl Authority {
             ),
             now,
         )?;
+        db::outbox::enqueue(conn, &self.notice(&learner, &version.title, &serial), now)?;
         db::certificates::by_serial(conn, &serial)?.ok_or(CertError::NotFound)
+    }
+
+    /// The email telling the learner their certificate is ready: Khmer, then English.
+    fn notice(&self, learner: &User, title: &Bilingual, serial: &str) -> Outgoing {
+        let part = |lang: Lang, name: &str, course: &str| {
+            i18n::translate_with(
+                lang,
+                "email-certificate-body",
+                &[
+                    ("name", name.to_owned()),
+                    ("course", course.to_owned()),
+                    ("serial", serial.to_owned()),
+                ],
+            )
+        };
+        let (mine, check) = (self.url("/my"), self.verify_url(serial));
+        Outgoing {
+            kind: MailKind::Certificate,
+            to: learner.email.clone(),
+            subject: format!(
+                "{} / {}",
+                i18n::translate(Lang::Km, "email-certificate-subject"),
+                i18n::translate(Lang::En, "email-certificate-subject")
+            ),
+            body: format!(
+                "{}\n\n{mine}\n{check}\n\n----------------------------------------\n\n{}\n\n{mine}\n{check}\n",
+                part(Lang::Km, &learner.name_km, &title.km),
+                part(Lang::En, &learner.name_latin, &title.en),
+            ),
+        }
     }
 
     /// Revokes a certificate for a stated reason.

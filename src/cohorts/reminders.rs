@@ -7,7 +7,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::letters::Letters;
-use super::{Cohort, NewInvitation};
+use super::{Cohort, Invitation, NewInvitation};
 use crate::db::{self, Db, DbError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,53 +90,63 @@ pub async fn send_due(
         let people = db
             .read(move |conn| db::cohorts::standings(conn, &for_cohort))
             .await?;
-        for (invitation, standing, sent) in people {
-            for rule in due(&cohort, &standing, now) {
-                if sent.contains(&rule.code().to_owned()) {
-                    continue;
-                }
-                let (cohort, invitation, letters) =
-                    (cohort.clone(), invitation.clone(), letters.clone());
-                let sent_now = db
-                    .write(move |conn| {
-                        if !db::cohorts::mark_reminded(conn, invitation.id, rule.code(), now)? {
-                            return Ok(false);
-                        }
-                        let Some((version, _)) =
-                            db::learning::current_with_chapters(conn, &cohort.course_slug)?
-                        else {
-                            return Ok(false);
-                        };
-                        let person = NewInvitation {
-                            cohort_id: cohort.id,
-                            email: invitation.email.clone(),
-                            name_km: invitation.name_km.clone(),
-                            name_latin: invitation.name_latin.clone(),
-                            office_id: invitation.office_id,
-                            province_id: invitation.province_id,
-                            position: invitation.position.clone(),
-                        };
-                        match letters.reminder(
+        let due_now: Vec<(Invitation, Rule)> = people
+            .into_iter()
+            .flat_map(|(invitation, standing, sent)| {
+                due(&cohort, &standing, now)
+                    .into_iter()
+                    .filter(move |rule| !sent.iter().any(|s| s == rule.code()))
+                    .map(move |rule| (invitation.clone(), rule))
+            })
+            .collect();
+        if due_now.is_empty() {
+            continue;
+        }
+        // One transaction per cohort: each reminder is recorded (or found already recorded
+        // by another instance, and skipped) together with its email.
+        let letters = letters.clone();
+        queued += db
+            .write(move |conn| {
+                let Some((version, _)) =
+                    db::learning::current_with_chapters(conn, &cohort.course_slug)?
+                else {
+                    return Ok(0);
+                };
+                let mut queued = 0;
+                for (invitation, rule) in due_now {
+                    if !db::cohorts::mark_reminded(conn, invitation.id, rule.code(), now)? {
+                        continue;
+                    }
+                    let mail = letters
+                        .reminder(
                             invitation.id,
-                            &person,
+                            &person(&invitation),
                             &cohort,
                             &version.title,
                             rule,
-                        ) {
-                            Ok(mail) => db::outbox::enqueue(conn, &mail, now)?,
-                            Err(error) => {
-                                tracing::error!(%error, "reminder not written");
-                                return Err(DbError::Corrupt(error.to_string()));
-                            }
-                        }
-                        Ok::<_, DbError>(true)
-                    })
-                    .await?;
-                queued += usize::from(sent_now);
-            }
-        }
+                        )
+                        .map_err(|e| DbError::Corrupt(format!("reminder not written: {e}")))?;
+                    db::outbox::enqueue(conn, &mail, now)?;
+                    queued += 1;
+                }
+                Ok::<_, DbError>(queued)
+            })
+            .await?;
     }
     Ok(queued)
+}
+
+/// The person an invitation names, as the letters take it.
+fn person(invitation: &Invitation) -> NewInvitation {
+    NewInvitation {
+        cohort_id: invitation.cohort_id,
+        email: invitation.email.clone(),
+        name_km: invitation.name_km.clone(),
+        name_latin: invitation.name_latin.clone(),
+        office_id: invitation.office_id,
+        province_id: invitation.province_id,
+        position: invitation.position.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -180,6 +180,8 @@ pub async fn submit(
         ctx.state.now(),
     )
     .await?;
+    // A pass queues the certificate notice: send it now rather than at the next round.
+    ctx.state.jobs.wake();
     Ok(see_other(format!("/courses/{slug}/final/{id}/result")))
 }
 

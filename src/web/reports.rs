@@ -17,18 +17,38 @@ use crate::reports::{self, Order, Stage, chart};
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct ReportQuery {
-    cohort: Option<i64>,
+    cohort: String,
     course: String,
-    province: Option<i32>,
-    office: Option<i64>,
+    province: String,
+    office: String,
     sort: String,
     stage: String,
     q: String,
 }
 
+/// The selected filters, read leniently: the form sends "" for "—", and a value that is not
+/// a number is the same as none.
+#[derive(Clone, Copy)]
+struct Chosen {
+    cohort: Option<i64>,
+    province: Option<i32>,
+    office: Option<i64>,
+}
+
+impl ReportQuery {
+    fn chosen(&self) -> Chosen {
+        Chosen {
+            cohort: self.cohort.trim().parse().ok(),
+            province: self.province.trim().parse().ok(),
+            office: self.office.trim().parse().ok(),
+        }
+    }
+}
+
 /// Everything a report shows, computed for one population.
 struct Report {
     scope: String,
+    offices: Vec<crate::organisations::TreeEntry>,
     cohorts: Vec<crate::cohorts::Cohort>,
     population: Option<Population>,
     chapters: Vec<(String, String, String)>,
@@ -40,6 +60,7 @@ struct Report {
 /// Finds the population the query asks for, within the coordinator's organisations, and
 /// computes its figures.
 async fn compute(ctx: &Ctx, root: OrganisationId, query: ReportQuery) -> Result<Report, WebError> {
+    let chosen_filters = query.chosen();
     ctx.state
         .db
         .read(move |conn| {
@@ -49,7 +70,7 @@ async fn compute(ctx: &Ctx, root: OrganisationId, query: ReportQuery) -> Result<
                 .into_iter()
                 .map(|(c, _)| c)
                 .collect();
-            let chosen: Vec<_> = match query.cohort {
+            let chosen: Vec<_> = match chosen_filters.cohort {
                 Some(id) => owned.iter().filter(|c| c.id == id).cloned().collect(),
                 None => {
                     let slug = if query.course.is_empty() {
@@ -68,6 +89,7 @@ async fn compute(ctx: &Ctx, root: OrganisationId, query: ReportQuery) -> Result<
                 }
             };
             let mut report = Report {
+                offices: crate::organisations::tree_under(subtree(&all, root), root),
                 scope: String::new(),
                 cohorts: owned.clone(),
                 population: None,
@@ -79,20 +101,23 @@ async fn compute(ctx: &Ctx, root: OrganisationId, query: ReportQuery) -> Result<
             let Some(first) = chosen.first() else {
                 return Ok::<_, DbError>(report);
             };
-            report.scope = match query.cohort {
+            report.scope = match chosen_filters.cohort {
                 Some(_) => first.name.clone(),
                 None => first.course_slug.clone(),
             };
-            let offices = query.office.filter(|id| below.contains(id)).map(|id| {
-                subtree(&all, OrganisationId(id))
-                    .iter()
-                    .map(|o| o.id.0)
-                    .collect::<Vec<_>>()
-            });
+            let offices = chosen_filters
+                .office
+                .filter(|id| below.contains(id))
+                .map(|id| {
+                    subtree(&all, OrganisationId(id))
+                        .iter()
+                        .map(|o| o.id.0)
+                        .collect::<Vec<_>>()
+                });
             let population = Population {
                 course_id: first.course_id,
                 cohorts: chosen.iter().map(|c| c.id).collect(),
-                province: query.province,
+                province: chosen_filters.province,
                 offices,
             };
             if let Some((_, chapters)) =
@@ -174,6 +199,15 @@ pub async fn page(
     let mut page = ctx.page();
     page.insert("organisation", &organisation);
     page.insert("scope", &report.scope);
+    let mut courses: Vec<&str> = report
+        .cohorts
+        .iter()
+        .map(|c| c.course_slug.as_str())
+        .collect();
+    courses.sort_unstable();
+    courses.dedup();
+    page.insert("courses", &courses);
+    page.insert("offices", &report.offices);
     page.insert("cohorts", &report.cohorts);
     page.insert("has_population", &report.population.is_some());
     page.insert("total", &total);
@@ -192,10 +226,11 @@ pub async fn page(
             .collect::<Vec<_>>(),
     );
     page.insert("provinces", &provinces);
-    page.insert("query_cohort", &query.cohort);
+    let chosen = query.chosen();
+    page.insert("query_cohort", &chosen.cohort);
     page.insert("query_course", &query.course);
-    page.insert("query_province", &query.province);
-    page.insert("query_office", &query.office);
+    page.insert("query_province", &chosen.province);
+    page.insert("query_office", &chosen.office);
     page.insert("query_stage", &query.stage);
     page.insert("query_sort", &query.sort);
     page.insert("query_q", &query.q);
@@ -211,17 +246,18 @@ pub async fn page(
 
 /// The population part of the query, to carry into sort links and the CSV link.
 fn filters(query: &ReportQuery) -> Vec<(&'static str, String)> {
+    let chosen = query.chosen();
     let mut pairs = Vec::new();
-    if let Some(c) = query.cohort {
+    if let Some(c) = chosen.cohort {
         pairs.push(("cohort", c.to_string()));
     }
     if !query.course.is_empty() {
         pairs.push(("course", query.course.clone()));
     }
-    if let Some(p) = query.province {
+    if let Some(p) = chosen.province {
         pairs.push(("province", p.to_string()));
     }
-    if let Some(o) = query.office {
+    if let Some(o) = chosen.office {
         pairs.push(("office", o.to_string()));
     }
     pairs

@@ -394,11 +394,25 @@ async fn reminders_go_out_on_schedule_once_and_never_to_those_done_or_opted_out(
     app.advance(Duration::minutes(10));
     settle().await;
     assert_eq!(reminders(&sink).len(), 1);
-    // Day 8: the one who stalled a week ago.
-    app.advance(Duration::days(5));
+    // Day 8: the one who stalled a week ago. Two more instances' schedulers look at the
+    // same moment on the same database (and this instance's own may too): one email.
+    app.clock.advance(Duration::days(5));
+    let letters = std::sync::Arc::new(sala::cohorts::letters::Letters {
+        templates: sala::templates::load().unwrap(),
+        base_url: "http://localhost/".parse().unwrap(),
+        links: sala::cohorts::links::Links::new(b"another instance"),
+    });
+    let at = app.clock.now();
+    let (one, two) = tokio::join!(
+        sala::cohorts::reminders::send_due(&app.db, letters.clone(), at),
+        sala::cohorts::reminders::send_due(&app.db, letters, at),
+    );
+    assert!(one.unwrap() + two.unwrap() <= 1);
+    app.jobs.wake();
     settle().await;
     assert_eq!(reminders(&sink).len(), 2);
     assert!(reminders(&sink).contains(&("stalls@example.org".into(), "idle".into())));
+    assert_eq!(app.rows("reminders_sent").await, 2);
     // Day 25, five days before the due date: everyone not finished and not opted out.
     app.advance(Duration::days(17));
     settle().await;
@@ -476,6 +490,22 @@ async fn the_report_counts_exactly_who_started_progressed_and_finished(backend: 
         }
     }
 
+    // Echo was told by email that the certificate is ready, with the link to check it.
+    let notices: Vec<Email> = sink
+        .wait_for(6)
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains("Your certificate is ready"))
+        .collect();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].to, "e@example.org");
+    assert!(
+        notices[0].link_path("/verify/").is_some(),
+        "{}",
+        notices[0].text
+    );
+    assert!(notices[0].text.contains("Echo Certified"));
+
     let id = cohort.rsplit('/').next().unwrap();
     let (status, html) = app
         .get_html(&format!("/coordinate/test-ministry/report?cohort={id}"))
@@ -520,6 +550,21 @@ async fn the_report_counts_exactly_who_started_progressed_and_finished(backend: 
         column(&html, "funnel", "count"),
         ["1", "0", "0", "0", "0", "0"]
     );
+    // The form as a browser sends it, with "—" chosen for office: the whole course.
+    let (status, html) = app
+        .get_html("/coordinate/test-ministry/report?cohort=&course=minimal&office=&province=")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        column(&html, "funnel", "count"),
+        ["5", "4", "3", "2", "1", "1"]
+    );
+    let (_, html) = app
+        .get_html(&format!(
+            "/coordinate/test-ministry/report?course=minimal&office={office}"
+        ))
+        .await;
+    assert_eq!(column(&html, "funnel", "count")[0], "5");
 
     // The CSV: UTF-8 with a byte-order mark, one line a person, and an audit entry.
     let response = app
