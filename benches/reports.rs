@@ -1,9 +1,10 @@
 //! How long a coordinator's report takes with 100 000 invited learners: the WASH course
 //! (nine chapters) published, 100 000 accounts in 1 000 cohorts across the 25 provinces'
 //! offices, 80 % signed in, 60 % started with 0–9 chapters read, 20 % finished with an
-//! assessment attempt each (about 380 000 progress rows and 200 000 answers). It times what one report page asks of the database and computes
-//! (people and stages, funnel, chapter reach, most-missed questions) for one cohort (100
-//! people), one province (4 000) and the whole course (100 000).
+//! assessment attempt each (about 380 000 progress rows and 200 000 answers). It times
+//! what one report page asks of the database and computes (people and stages, funnel,
+//! chapter reach, most-missed questions) for one cohort (100 people), one province
+//! (4 000) and the whole course (100 000).
 //!
 //! `cargo bench --bench reports` uses a SQLite file in a temporary folder;
 //! `cargo bench --bench reports -- postgres` makes a fresh database on the server of
@@ -171,10 +172,11 @@ fn main() {
         let admin = Db::connect(&DatabaseUrl::parse(&server).expect("url"), 1).expect("server");
         admin
             .blocking(|c| {
-                c.batch_execute(
-                    "DROP DATABASE IF EXISTS sala_bench_reports; CREATE DATABASE sala_bench_reports",
-                )
-                .map_err(DbError::from)
+                // Two calls: PostgreSQL runs one multi-statement call as one transaction,
+                // which DROP DATABASE refuses.
+                c.batch_execute("DROP DATABASE IF EXISTS sala_bench_reports")?;
+                c.batch_execute("CREATE DATABASE sala_bench_reports")
+                    .map_err(DbError::from)
             })
             .expect("fresh database");
         let base = server.rsplit_once('/').expect("a database in the URL").0;

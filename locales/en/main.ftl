@@ -538,3 +538,6 @@ stage-finished = Finished
 stage-certified = Certified
 email-certificate-subject = Your certificate is ready
 email-certificate-body = Hello { $name }, congratulations: you completed "{ $course }". Your certificate (number { $serial }) is ready to download and print from "My learning". Anyone can check that it is genuine at the second link.
+report-showing = People { $from } to { $to } of { $total }
+report-previous = Previous
+report-next = Next

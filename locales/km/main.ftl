@@ -529,3 +529,6 @@ stage-finished = បានបញ្ចប់
 stage-certified = មានវិញ្ញាបនបត្រ
 email-certificate-subject = វិញ្ញាបនបត្ររបស់អ្នករួចរាល់ហើយ
 email-certificate-body = សួស្តី { $name } សូមអបអរសាទរ៖ អ្នកបានបញ្ចប់ "{ $course }"។ វិញ្ញាបនបត្ររបស់អ្នក (លេខ { $serial }) រួចរាល់សម្រាប់ទាញយក និងបោះពុម្ពពី "ការសិក្សារបស់ខ្ញុំ"។ អ្នកណាក៏អាចពិនិត្យថាវាជាការពិត តាមតំណទីពីរ។
+report-showing = មនុស្សទី { $from } ដល់ { $to } ក្នុងចំណោម { $total }
+report-previous = មុន
+report-next = បន្ទាប់

@@ -24,7 +24,11 @@ pub struct ReportQuery {
     sort: String,
     stage: String,
     q: String,
+    page: String,
 }
+
+/// People shown on one page of the report; the CSV has them all.
+const PAGE_SIZE: usize = 100;
 
 /// The selected filters, read leniently: the form sends "" for "—", and a value that is not
 /// a number is the same as none.
@@ -195,6 +199,16 @@ pub async fn page(
         Stage::parse(&query.stage),
         &query.q,
     );
+    let shown = people.len();
+    let pages = shown.div_ceil(PAGE_SIZE).max(1);
+    let page_number = query
+        .page
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let first = (page_number - 1) * PAGE_SIZE;
+    let people: Vec<_> = people.into_iter().skip(first).take(PAGE_SIZE).collect();
     let provinces = ctx.state.db.read(db::provinces::all).await?;
     let mut page = ctx.page();
     page.insert("organisation", &organisation);
@@ -218,6 +232,11 @@ pub async fn page(
     page.insert("median_days", &median.map(|h| format!("{:.1}", h / 24.0)));
     page.insert("missed", &report.missed);
     page.insert("people", &people);
+    page.insert("shown", &shown);
+    page.insert("page_number", &page_number);
+    page.insert("pages", &pages);
+    page.insert("from", &(first + 1).min(shown));
+    page.insert("to", &(first + people.len()));
     page.insert(
         "stages",
         &Stage::ALL

@@ -533,6 +533,7 @@ async fn the_report_counts_exactly_who_started_progressed_and_finished(backend: 
         .map(|row| row.split_whitespace().next().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(stages, ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]);
+    assert_eq!(texts(&html, "#people-count"), ["People 1 to 5 of 5"]);
 
     // Narrowed to a stage, and to a province (Alpha is in Phnom Penh).
     let (_, html) = app

@@ -1,0 +1,3 @@
+DROP INDEX chapter_progress_course;
+DROP INDEX invitations_office;
+DROP INDEX invitations_province;
