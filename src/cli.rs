@@ -1,5 +1,5 @@
 //! The command line: `sala [serve]`, `sala migrate`, `sala admin create`, `sala course`,
-//! `sala verify`, `sala keys rotate`.
+//! `sala verify`, `sala keys rotate`, `sala backup`, `sala restore`.
 //! Flags override `SALA_*` variables, which override `sala.toml`, which overrides defaults.
 
 use std::path::{Path, PathBuf};
@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::accounts::registration::create_admin;
+use crate::backup;
 use crate::certificates;
 use crate::config::Settings;
 use crate::courses::publish::{self, CourseError, Outcome};
@@ -90,6 +91,11 @@ enum Command {
         #[arg(long)]
         jwks: Vec<PathBuf>,
     },
+    /// Copy the database and the cookie key into DIR (a new or empty folder) while Sala
+    /// runs: SQLite's online copy, or pg_dump on PostgreSQL
+    Backup { dir: PathBuf },
+    /// Put a backup made by `sala backup` back in place; stop every instance first
+    Restore { dir: PathBuf },
     /// Manage the organisations' certificate signing keys
     Keys {
         #[command(subcommand)]
@@ -170,6 +176,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             command: KeysCommand::Rotate { org },
         } => rotate(&settings, &org),
         Command::Serve => serve(settings),
+        Command::Backup { dir } => {
+            startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+            let db = startup::open_database(&settings).map_err(|e| e.to_string())?;
+            let copied = backup::backup(&settings, &db, &dir).map_err(|e| e.to_string())?;
+            say(&format!(
+                "Backed up {} into {} ({} bytes{}).",
+                settings.database.display(),
+                copied.database.display(),
+                copied.bytes,
+                if copied.key { ", with cookie.key" } else { "" }
+            ));
+            Ok(())
+        }
+        Command::Restore { dir } => {
+            let copied = backup::restore(&settings, &dir).map_err(|e| e.to_string())?;
+            say(&format!(
+                "Restored {} from {}{}. Start Sala again.",
+                settings.database.display(),
+                dir.display(),
+                if copied.key { ", with cookie.key" } else { "" }
+            ));
+            Ok(())
+        }
         Command::Course { command } => course(settings, command),
         Command::Migrate => {
             startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;

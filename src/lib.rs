@@ -16,6 +16,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod certificates;
 pub mod cli;
 pub mod clock;

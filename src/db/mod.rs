@@ -5,6 +5,8 @@
 //! `Db::write`), never on an actix worker.
 
 pub mod audit;
+pub mod backup;
+pub mod breaker;
 pub mod certificates;
 pub mod cohorts;
 pub mod courses;
@@ -21,6 +23,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::Connection;
@@ -31,6 +34,7 @@ use diesel::sqlite::SqliteConnection;
 use secrecy::ExposeSecret;
 
 use crate::config::DatabaseUrl;
+use breaker::{Admit, Breaker};
 pub use error::DbError;
 
 /// One connection to either backend. The variant is chosen from the URL scheme by
@@ -117,7 +121,12 @@ impl ManageConnection for ConnectionManager {
 pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: Backend,
+    /// PostgreSQL only: a SQLite file beside the process is never "down".
+    breaker: Arc<Breaker>,
 }
+
+/// How long the one request let through while the server is down waits for a connection.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -150,28 +159,58 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            breaker: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// Runs `f` with a pooled connection on the blocking pool.
+    /// Runs `f` with a pooled connection on the blocking pool. On PostgreSQL, a request
+    /// made while the server is known to be down fails at once with `Unavailable`, and an
+    /// error from `f` on a connection that no longer answers becomes `Unavailable` too.
     pub async fn read<F, R, E>(&self, f: F) -> Result<R, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let admit = match self.backend {
+            Backend::Sqlite => Admit::Normal,
+            Backend::Postgres => self.breaker.admit(),
+        };
+        if admit == Admit::Refuse {
+            return Err(DbError::Unavailable("the database server is down".into()).into());
+        }
         let pool = self.pool.clone();
+        let breaker = self.breaker.clone();
+        let watched = self.backend == Backend::Postgres;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool
-                .get()
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            f(&mut conn)
+            let conn = match admit {
+                Admit::Probe => pool.get_timeout(PROBE_TIMEOUT),
+                _ => pool.get(),
+            };
+            let mut conn = conn.map_err(|e| {
+                if watched {
+                    breaker.failed();
+                }
+                DbError::Unavailable(e.to_string())
+            })?;
+            let result = f(&mut conn);
+            if watched {
+                if result.is_err() && conn.ping().is_err() {
+                    breaker.failed();
+                    return Err(DbError::Unavailable("the connection was lost".into()).into());
+                }
+                breaker.succeeded();
+            }
+            result
         })
         .await
         .map_err(|e| DbError::Unavailable(format!("blocking task failed: {e}")))?

@@ -41,6 +41,9 @@ pub enum WebError {
     RegistrationClosed,
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database file cannot be written (read-only or full disk).
+    #[error("storage unavailable: {0}")]
+    Storage(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -64,7 +67,7 @@ impl ResponseError for WebError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::LinkInvalid => StatusCode::GONE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,6 +84,9 @@ impl ResponseError for WebError {
         }
         match self {
             Self::Unavailable(cause) => tracing::warn!(cause, "service unavailable"),
+            Self::Storage(cause) => {
+                tracing::error!(cause, "the database file cannot be written")
+            }
             Self::Internal(cause) => tracing::error!(cause, "internal error"),
             _ => {}
         }
@@ -97,9 +103,14 @@ impl ResponseError for WebError {
             Self::LinkInvalid => ("error-link-invalid", vec![]),
             Self::RegistrationClosed => ("error-registration-closed", vec![]),
             Self::Unavailable(_) => ("error-unavailable", vec![]),
+            Self::Storage(_) => ("error-storage", vec![]),
             Self::Internal(_) | Self::SignInRequired { .. } => ("error-internal", vec![]),
         };
-        let mut response = HttpResponse::build(self.status_code()).finish();
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unavailable(_) | Self::Storage(_)) {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, "5"));
+        }
+        let mut response = response.finish();
         response
             .extensions_mut()
             .insert(ErrorPage { message, args });
@@ -111,6 +122,7 @@ impl From<DbError> for WebError {
     fn from(error: DbError) -> Self {
         match error {
             DbError::Unavailable(cause) => Self::Unavailable(cause),
+            DbError::Storage(cause) => Self::Storage(cause),
             other => Self::Internal(other.to_string()),
         }
     }

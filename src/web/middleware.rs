@@ -4,7 +4,7 @@ use actix_web::HttpMessage;
 use actix_web::Result;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 
 use tracing::Span;
@@ -60,8 +60,12 @@ fn render_error<B: MessageBody + 'static>(
     }
     let status = response.status();
     let error = response.response().extensions().get::<ErrorPage>().cloned();
+    let retry_after = response.headers().get(RETRY_AFTER).cloned();
     let (req, _) = response.into_parts();
-    let page = error_page(&req, status, error);
+    let mut page = error_page(&req, status, error);
+    if let Some(value) = retry_after {
+        page.headers_mut().insert(RETRY_AFTER, value);
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, page).map_into_right_body::<B>(),
     ))

@@ -24,7 +24,7 @@ both_backends!(
 
 /// Registers a learner on `browser`, completes the minimal course, and returns the serial
 /// of the certificate shown on "My learning".
-async fn complete(browser: &Browser, email: &str, name: &str) -> String {
+pub(crate) async fn complete(browser: &Browser, email: &str, name: &str) -> String {
     browser.register(email, name).await;
     complete_chapters(browser).await;
     take(browser, true).await;
@@ -72,7 +72,7 @@ fn independently_verified(token: &str, keys: &JwkSet) -> Value {
         .claims
 }
 
-async fn verdict(browser: &Browser, path: &str) -> (StatusCode, String) {
+pub(crate) async fn verdict(browser: &Browser, path: &str) -> (StatusCode, String) {
     let (status, html) = browser.get_html(path).await;
     let verdict = crate::helpers::attribute(&html, "#verdict", "data-verdict");
     (status, verdict)

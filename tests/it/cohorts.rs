@@ -19,7 +19,7 @@ both_backends!(
 
 /// A province office under the test ministry, and a coordinator of the ministry signed in
 /// on the app's browser. Returns the office's id.
-async fn coordinator_with_office(app: &TestApp) -> String {
+pub(crate) async fn coordinator_with_office(app: &TestApp) -> String {
     let parent: i64 = ministry(app).await.parse().unwrap();
     let created = sala::organisations::create(
         &app.db,
@@ -82,7 +82,7 @@ async fn ministry(app: &TestApp) -> String {
 }
 
 /// Creates a cohort for the minimal course through the form; returns its page.
-async fn create_cohort(app: &TestApp, office: &str, due_in_days: i64) -> String {
+pub(crate) async fn create_cohort(app: &TestApp, office: &str, due_in_days: i64) -> String {
     let course = app
         .db
         .read(|conn| sala::db::courses::by_source_id(conn, "minimal"))
@@ -122,7 +122,7 @@ async fn create_cohort(app: &TestApp, office: &str, due_in_days: i64) -> String 
 }
 
 /// Posts a roster to the cohort, as a file; `confirm` invites instead of previewing.
-async fn send_roster(
+pub(crate) async fn send_roster(
     browser: &Browser,
     cohort: &str,
     csv: &str,
@@ -149,7 +149,7 @@ async fn send_roster(
         .expect("POST roster")
 }
 
-const ROSTER: &str = "\u{feff}ឈ្មោះជាភាសាខ្មែរ,ឈ្មោះជាអក្សរឡាតាំង,អ៊ីមែល,ការិយាល័យ,ខេត្ត,តួនាទី\n\
+pub(crate) const ROSTER: &str = "\u{feff}ឈ្មោះជាភាសាខ្មែរ,ឈ្មោះជាអក្សរឡាតាំង,អ៊ីមែល,ការិយាល័យ,ខេត្ត,តួនាទី\n\
     សុខ ចាន់ធា,Sok Chantha,sok@example.org,PDRD Kratie,ក្រចេះ,Officer\n\
     ស្រី ពៅ,Srey Pov,pov@example.org,pdrd-kratie,Kratie,\"Chief, WASH\"\n\
     វណ្ណា ឌី,Vanna Dy,vanna@example.org,,Kratie,Officer\n\

@@ -7,10 +7,13 @@
 )]
 
 mod helpers;
+mod hostile;
+mod instances;
 
 mod accounts;
 mod admin;
 mod architecture;
+mod backup;
 mod browser;
 mod certificates;
 mod cli;
@@ -18,7 +21,9 @@ mod cohorts;
 mod course_check;
 mod course_publish;
 mod course_upload;
+mod crash;
 mod email;
+mod faults;
 mod final_assessment;
 mod language;
 mod learning;

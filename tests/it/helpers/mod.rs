@@ -2,7 +2,9 @@
 //! a temporary folder, or a new PostgreSQL database), a cookie-keeping client that does not
 //! follow redirects, and one helper per page or action.
 
+pub mod disk;
 pub mod postgres;
+pub mod process;
 pub mod smtp;
 
 use std::path::PathBuf;
@@ -15,7 +17,7 @@ use sala::startup::Application;
 use scraper::{Html, Selector};
 use tempfile::TempDir;
 
-pub use postgres::PgDatabase;
+pub use postgres::{PgCluster, PgDatabase};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -145,6 +147,11 @@ impl TestApp {
         self.browser = Browser::new(running.address);
     }
 
+    /// Stops the server and its background loop, leaving the database to others.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+    }
+
     /// Moves the server's clock forward and lets its background loop look for due work.
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);
@@ -271,7 +278,7 @@ pub struct Browser {
 }
 
 impl Browser {
-    fn new(address: String) -> Self {
+    pub fn new(address: String) -> Self {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
