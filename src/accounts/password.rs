@@ -9,9 +9,48 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 use super::{AccountError, Password};
 
-/// At most this many Argon2 computations at once (each takes 19 MiB and a core for tens of
-/// milliseconds); more requests wait their turn instead of exhausting memory.
-pub static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+/// Argon2 runs on threads of its own, one per core: each computation takes a core for tens
+/// of milliseconds and 19 MiB by design, so a burst of sign-ins queues instead of
+/// exhausting memory; and the same few threads reuse that memory, where the shared blocking
+/// pool's many threads would each keep their own freed 19 MiB (the allocator keeps freed
+/// memory per thread arena: 64 sign-ins left the server at 156 MB).
+static THREADS: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(cores)
+        .thread_name(|n| format!("argon2-{n}"))
+        .build()
+        .ok()
+});
+
+async fn on_hashing_threads<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AccountError> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job = move || {
+        let _ = done.send(work());
+    };
+    match THREADS.as_ref() {
+        Some(threads) => threads.spawn(job),
+        None => drop(tokio::task::spawn_blocking(job)),
+    }
+    result
+        .await
+        .map_err(|_| AccountError::Hashing("the hashing thread stopped".into()))
+}
+
+/// `hash`, queued on the hashing threads.
+pub async fn hash_queued(password: Password) -> Result<String, AccountError> {
+    on_hashing_threads(move || hash(&password)).await?
+}
+
+/// `verify`, queued on the hashing threads.
+pub async fn verify_queued(
+    candidate: String,
+    stored: Option<String>,
+) -> Result<bool, AccountError> {
+    on_hashing_threads(move || verify(&candidate, stored.as_deref())).await
+}
 
 fn hasher() -> Result<Argon2<'static>, AccountError> {
     let params =

@@ -129,16 +129,9 @@ pub fn check_profile_references(
     }
 }
 
-/// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU and 19 MiB by
-/// design, so only a few run at once (`password::HASHING`).
+/// Hashes on the hashing threads (`password::hash_queued`), off the request workers.
 pub async fn hash_blocking(password: Password) -> Result<String, AccountError> {
-    let _permit = password::HASHING
-        .acquire()
-        .await
-        .map_err(|e| AccountError::Hashing(e.to_string()))?;
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|e| AccountError::Hashing(e.to_string()))?
+    password::hash_queued(password).await
 }
 
 /// Makes `email` an admin (creating the account when needed) and returns the address as

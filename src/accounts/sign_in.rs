@@ -77,10 +77,7 @@ pub async fn sign_in(
     };
 
     let (user, hash) = found.map_or((None, None), |(user, hash)| (Some(user), hash));
-    let matches =
-        tokio::task::spawn_blocking(move || password::verify(&candidate, hash.as_deref()))
-            .await
-            .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    let matches = password::verify_queued(candidate, hash).await?;
 
     match user {
         Some(user) if matches => {

@@ -34,6 +34,13 @@ impl From<diesel::result::Error> for DbError {
             {
                 Self::Storage(info.message().to_owned())
             }
+            // SQLITE_BUSY past the busy timeout (another process held the write lock):
+            // the same answer as an unreachable server, "try again in a moment".
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().contains("database is locked") =>
+            {
+                Self::Unavailable(info.message().to_owned())
+            }
             _ => Self::Query(error),
         }
     }

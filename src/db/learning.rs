@@ -247,6 +247,35 @@ pub fn progress(
         .collect())
 }
 
+/// Whether `record_opened` for this chapter would change nothing worth a write: the
+/// learner opened this version before, is already recorded as being at this chapter, and
+/// was last active at or after `since`.
+pub fn opened_since(
+    conn: &mut DbConnection,
+    user: UserId,
+    course: i64,
+    chapter: &str,
+    content_hash: &str,
+    since: NaiveDateTime,
+) -> Result<bool, DbError> {
+    use diesel::dsl::exists;
+    let opened = exists(
+        chapter_progress::table
+            .filter(chapter_progress::user_id.eq(user.0))
+            .filter(chapter_progress::course_id.eq(course))
+            .filter(chapter_progress::chapter_key.eq(chapter))
+            .filter(chapter_progress::content_hash.eq(content_hash)),
+    );
+    let here = exists(
+        enrolments::table
+            .filter(enrolments::user_id.eq(user.0))
+            .filter(enrolments::course_id.eq(course))
+            .filter(enrolments::last_chapter_key.eq(chapter))
+            .filter(enrolments::last_activity_at.ge(since)),
+    );
+    Ok(diesel::select(opened.and(here)).get_result(conn)?)
+}
+
 /// Records that the learner opened a chapter version (once) and is now there.
 pub fn record_opened(
     conn: &mut DbConnection,

@@ -123,6 +123,8 @@ pub struct Db {
     backend: Backend,
     /// PostgreSQL only: a SQLite file beside the process is never "down".
     breaker: Arc<Breaker>,
+    /// SQLite only: this process's writers, served in arrival order.
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How long the one request let through while the server is down waits for a connection.
@@ -163,6 +165,7 @@ impl Db {
             pool,
             backend,
             breaker: Arc::default(),
+            writers: Arc::default(),
         })
     }
 
@@ -218,13 +221,20 @@ impl Db {
 
     /// Runs `f` in one write transaction: everything or nothing. On SQLite the transaction
     /// is `BEGIN IMMEDIATE`, so it takes the write lock up front and waits (busy timeout)
-    /// instead of failing half-way when another writer is active.
+    /// instead of failing half-way when another writer is active; and this process's
+    /// writers first queue in turn (a FIFO lock), because SQLite's busy wait is not fair: a
+    /// background job writing back to back could otherwise starve a learner's write past
+    /// the busy timeout.
     pub async fn write<F, R, E>(&self, f: F) -> Result<R, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let _turn = match self.backend {
+            Backend::Sqlite => Some(self.writers.lock().await),
+            Backend::Postgres => None,
+        };
         self.read(move |conn| in_write_transaction(conn, f)).await
     }
 

@@ -12,6 +12,11 @@ use crate::courses::prepare::SectionTitles;
 use crate::db::{self, DbError};
 use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion};
 
+/// How fresh "last activity" is kept when a learner re-opens the chapter they are at:
+/// reports and reminders count in days, and a page view that changes nothing else needs
+/// no write (on SQLite, one fsync each).
+const ACTIVITY_STEP: chrono::Duration = chrono::Duration::minutes(10);
+
 #[derive(serde::Deserialize)]
 pub struct Search {
     q: Option<String>,
@@ -156,16 +161,33 @@ pub async fn chapter(
             };
             let chapters = db::learning::chapter_list(conn, version.version_id)?;
             let practice = db::quizzes::questions(conn, version.version_id, Some(&wanted))?;
-            Ok(Some((version, chapter, chapters, practice)))
+            // A learner reading on (or reloading) a chapter they are already at needs no
+            // write: last activity is kept to within ACTIVITY_STEP.
+            let to_record = match (user, chapters.iter().find(|c| c.key == wanted)) {
+                (Some(user), Some(summary)) => {
+                    let hash = summary.content_hash.clone();
+                    let known = db::learning::opened_since(
+                        conn,
+                        user,
+                        version.course_id,
+                        &wanted,
+                        &hash,
+                        now - ACTIVITY_STEP,
+                    )?;
+                    (!known).then_some((user, hash))
+                }
+                _ => None,
+            };
+            Ok(Some((version, chapter, chapters, practice, to_record)))
         })
         .await?;
-    let (version, chapter, chapters, practice) = found.ok_or(WebError::NotFound)?;
+    let (version, chapter, chapters, practice, to_record) = found.ok_or(WebError::NotFound)?;
     let index = chapters
         .iter()
         .position(|c| c.key == key)
         .unwrap_or_default();
-    if let (Some(user), Some(summary)) = (user, chapters.get(index)) {
-        let (course, hash) = (version.course_id, summary.content_hash.clone());
+    if let Some((user, hash)) = to_record {
+        let course = version.course_id;
         ctx.state
             .db
             .write(move |conn| db::learning::record_opened(conn, user, course, &key, &hash, now))
