@@ -22,7 +22,6 @@ mod seed;
 
 use std::time::{Duration, Instant};
 
-use sala::config::DatabaseUrl;
 use sala::db::reports::Population;
 use sala::db::{Db, DbConnection, DbError};
 use seed::{COHORTS, Dialect, LEARNERS, one_id};
@@ -71,16 +70,11 @@ fn main() {
     let postgres = std::env::args().any(|a| a == "postgres");
     let dir = seed::temporary_dir("sala-bench-reports");
     let (url, admin) = seed::database(postgres, "sala_bench_reports", &dir);
-    let db = Db::connect(&DatabaseUrl::parse(&url).expect("url"), 4).expect("database");
-    db.migrate().expect("migrations");
+    let db = seed::open_published(&url);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(sala::startup::publish_new_courses(
-        &db,
-        std::path::Path::new("courses"),
-    ));
     let start = Instant::now();
     let dialect = Dialect { postgres };
     let course = db

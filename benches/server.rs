@@ -640,16 +640,7 @@ fn main() {
         .port();
     let started = Instant::now();
     let fixture = {
-        let db = Db::connect(&DatabaseUrl::parse(&url).expect("url"), 4).expect("database");
-        db.migrate().expect("migrations");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(sala::startup::publish_new_courses(
-            &db,
-            std::path::Path::new("courses"),
-        ));
+        let db = seed::open_published(&url);
         prepare(&db, postgres, &key, &format!("http://127.0.0.1:{port}/"))
     };
     let rows = {

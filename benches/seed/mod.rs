@@ -137,6 +137,21 @@ pub fn drop_database(admin: Option<Db>, name: &str) {
     }
 }
 
+/// Connects to the benchmark's database, migrates it and publishes the sample courses.
+pub fn open_published(url: &str) -> Db {
+    let db = Db::connect(&DatabaseUrl::parse(url).expect("url"), 4).expect("database");
+    db.migrate().expect("migrations");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(sala::startup::publish_new_courses(
+        &db,
+        std::path::Path::new("courses"),
+    ));
+    db
+}
+
 /// A folder of the benchmark's own in the system's temporary folder.
 pub fn temporary_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));

@@ -10,8 +10,8 @@ use sala::config::DatabaseUrl;
 use sala::db::Db;
 
 use crate::both_backends;
-use crate::helpers::process::Operator;
-use crate::helpers::{Backend, Browser, PASSWORD, PgDatabase};
+use crate::helpers::process::{Installation, Operator};
+use crate::helpers::{Backend, Browser, PASSWORD};
 
 both_backends!(a_backup_taken_under_writes_restores_what_was_acknowledged_before_it);
 
@@ -57,21 +57,11 @@ fn backup_file(dir: &Path) -> std::path::PathBuf {
 }
 
 async fn a_backup_taken_under_writes_restores_what_was_acknowledged_before_it(backend: Backend) {
-    let pg = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => match PgDatabase::create() {
-            Some(pg) => Some(pg),
-            None => return,
-        },
+    let Some(installation) = Installation::new(backend) else {
+        return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let backup = dir.path().join("backup");
-    let operator = Operator::new(&data, pg.as_ref().map(|p| p.url.as_str()));
-    let database = match &pg {
-        Some(pg) => DatabaseUrl::parse(&pg.url).unwrap(),
-        None => DatabaseUrl::Sqlite(data.join("sala.db")),
-    };
+    let (operator, database) = (&installation.operator, &installation.database);
+    let backup = installation.dir.path().join("backup");
 
     let server = tokio::task::block_in_place(|| operator.serve());
     let dara = server.browser();
@@ -128,7 +118,7 @@ async fn a_backup_taken_under_writes_restores_what_was_acknowledged_before_it(ba
     let (ok, said, stderr) = operator.run(&["restore", backup.to_str().unwrap()]);
     assert!(ok, "sala restore: {stderr}");
     assert!(said.starts_with("Restored "), "{said}");
-    let restored = users(&database).await;
+    let restored = users(database).await;
     assert!(
         (before..=after + 1).contains(&restored),
         "the backup holds every registration acknowledged before it began ({before}) and \

@@ -11,8 +11,8 @@ use sala::db::Db;
 
 use crate::both_backends;
 use crate::final_assessment::fixtures;
-use crate::helpers::process::Operator;
-use crate::helpers::{Backend, Browser, PASSWORD, PgDatabase, csrf_token};
+use crate::helpers::process::Installation;
+use crate::helpers::{Backend, Browser, PASSWORD, csrf_token};
 
 both_backends!(every_acknowledged_write_survives_kill_9);
 
@@ -141,23 +141,13 @@ async fn stored(url: DatabaseUrl) -> BTreeSet<(String, &'static str)> {
 }
 
 async fn every_acknowledged_write_survives_kill_9(backend: Backend) {
-    let pg = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => match PgDatabase::create() {
-            Some(pg) => Some(pg),
-            None => return,
-        },
+    let Some(installation) = Installation::new(backend) else {
+        return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let operator = Operator::new(&data, pg.as_ref().map(|p| p.url.as_str()));
+    let (operator, database) = (&installation.operator, installation.database.clone());
     let course = fixtures().join("minimal");
     let (ok, _, stderr) = operator.run(&["course", "publish", course.to_str().unwrap()]);
     assert!(ok, "publish: {stderr}");
-    let database = match &pg {
-        Some(pg) => DatabaseUrl::parse(&pg.url).unwrap(),
-        None => DatabaseUrl::Sqlite(data.join("sala.db")),
-    };
 
     let server = tokio::task::block_in_place(|| operator.serve());
     let acknowledged = Acknowledged::default();

@@ -109,3 +109,35 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A Sala installation of the test's own: a folder, a database (SQLite in the folder's
+/// `data`, or a fresh PostgreSQL database) and the operator's command on them.
+pub struct Installation {
+    pub operator: Operator,
+    pub database: sala::config::DatabaseUrl,
+    pub dir: tempfile::TempDir,
+    _pg: Option<super::PgDatabase>,
+}
+
+impl Installation {
+    /// `None` when the PostgreSQL tests are not enabled.
+    pub fn new(backend: super::Backend) -> Option<Self> {
+        let pg = match backend {
+            super::Backend::Sqlite => None,
+            super::Backend::Postgres => Some(super::PgDatabase::create()?),
+        };
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let data = dir.path().join("data");
+        let url = pg.as_ref().map(|p| p.url.as_str());
+        let database = match url {
+            Some(url) => sala::config::DatabaseUrl::parse(url).expect("a database URL"),
+            None => sala::config::DatabaseUrl::Sqlite(data.join("sala.db")),
+        };
+        Some(Self {
+            operator: Operator::new(&data, url),
+            database,
+            dir,
+            _pg: pg,
+        })
+    }
+}
