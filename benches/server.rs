@@ -570,7 +570,7 @@ fn parse_wrk(text: &str) -> Figures {
     for line in text.lines().map(str::trim) {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            ["Latency", mean, ..] => figures.mean_ms = ms(mean),
+            ["Latency", mean, ..] if *mean != "Distribution" => figures.mean_ms = ms(mean),
             ["50%", value] => figures.p50_ms = ms(value),
             ["99%", value] => figures.p99_ms = ms(value),
             ["Requests/sec:", value] => figures.per_second = value.parse().unwrap_or(0.0),
