@@ -3,7 +3,6 @@
 
 use chrono::NaiveDateTime;
 
-use super::registration::hash_blocking;
 use super::tokens::{TokenPurpose, digest, random_token};
 use super::{AccountError, Email, Password, User};
 use crate::db::{self, Db};
@@ -82,7 +81,7 @@ pub async fn complete(
         db::tokens::find_valid(conn, &check, now)?.ok_or(AccountError::LinkInvalid)
     })
     .await?;
-    let hash = hash_blocking(password).await?;
+    let hash = super::password::hash_queued(password).await?;
     db.write(move |conn| {
         let (id, user_id, _) =
             db::tokens::find_valid(conn, &stored, now)?.ok_or(AccountError::LinkInvalid)?;

@@ -80,7 +80,7 @@ pub async fn register(
     account: NewAccount,
     now: NaiveDateTime,
 ) -> Result<User, AccountError> {
-    let hash = hash_blocking(account.password).await?;
+    let hash = password::hash_queued(account.password).await?;
     db.write(move |conn| {
         check_profile_references(conn, &account.profile)?;
         if db::users::find_by_email(conn, &account.email)?.is_some() {
@@ -127,11 +127,6 @@ pub fn check_profile_references(
     } else {
         Err(AccountError::Invalid(errors))
     }
-}
-
-/// Hashes on the hashing threads (`password::hash_queued`), off the request workers.
-pub async fn hash_blocking(password: Password) -> Result<String, AccountError> {
-    password::hash_queued(password).await
 }
 
 /// Makes `email` an admin (creating the account when needed) and returns the address as

@@ -339,7 +339,7 @@ pub async fn sign_up(
     now: NaiveDateTime,
 ) -> Result<crate::accounts::User, crate::accounts::AccountError> {
     use crate::accounts::{AccountError, Email, PersonNames, Profile};
-    let hash = crate::accounts::registration::hash_blocking(password).await?;
+    let hash = crate::accounts::password::hash_queued(password).await?;
     db.write(move |conn| {
         let email = Email::parse(&invitation.email).map_err(|e| AccountError::Invalid(vec![e]))?;
         if db::users::find_by_email(conn, &email)?.is_some() {
