@@ -90,7 +90,12 @@ pub fn seed(conn: &mut DbConnection, d: &Dialect) -> i64 {
            SELECT user_id, {course}, {version}, 1, 0, '{{}}', {t1}, {tdone}, 80, TRUE FROM completions;
          INSERT INTO attempt_answers (attempt_id, question_key, chosen, answered_at)
            SELECT a.id, q.question_key, CASE WHEN a.user_id % 3 = 0 THEN '[\"a\"]' ELSE '[\"b\"]' END, {t1}
-           FROM attempts a JOIN questions q ON q.version_id = {version} AND q.quiz = 'final';",
+           FROM attempts a JOIN questions q ON q.version_id = {version} AND q.quiz = 'final';
+         UPDATE enrolments SET
+           chapters_read = (SELECT COUNT(*) FROM chapter_progress p
+             WHERE p.user_id = enrolments.user_id AND p.read_at IS NOT NULL),
+           completed_at = (SELECT c.completed_at FROM completions c
+             WHERE c.user_id = enrolments.user_id);",
         seq_users = seq(LEARNERS),
         seq_cohorts = seq(COHORTS),
         start = d.date("2026-12-01"),

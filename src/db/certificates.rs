@@ -134,12 +134,12 @@ pub fn insert(conn: &mut DbConnection, c: &NewCertificate<'_>) -> Result<i64, Db
         certificates::issued_at.eq(c.issued_at),
         certificates::credential.eq(c.credential),
     );
-    Ok(super::on_backend!(conn, |c| diesel::insert_into(
-        certificates::table
-    )
-    .values(values)
-    .returning(certificates::id)
-    .get_result(c))?)
+    let id = super::on_backend!(conn, |c| diesel::insert_into(certificates::table)
+        .values(values)
+        .returning(certificates::id)
+        .get_result(c))?;
+    super::summary::certified(conn, c.user.0, c.course_id, c.issued_at)?;
+    Ok(id)
 }
 
 /// The next free place in the key's status list.
@@ -227,6 +227,13 @@ pub fn revoke(
         certificates::revoked_by.eq(by.map(|u| u.0)),
     ))
     .execute(conn)?;
+    if changed == 1 {
+        let (user, course): (i64, i64) = certificates::table
+            .find(id)
+            .select((certificates::user_id, certificates::course_id))
+            .first(conn)?;
+        super::summary::certified(conn, user, course, now)?;
+    }
     Ok(changed == 1)
 }
 

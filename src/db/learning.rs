@@ -326,7 +326,7 @@ pub fn record_read(
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     record_opened(conn, user, course, chapter, content_hash, now)?;
-    diesel::update(
+    let newly_read = diesel::update(
         chapter_progress::table
             .filter(chapter_progress::user_id.eq(user.0))
             .filter(chapter_progress::course_id.eq(course))
@@ -336,6 +336,9 @@ pub fn record_read(
     )
     .set(chapter_progress::read_at.eq(now))
     .execute(conn)?;
+    if newly_read > 0 {
+        super::summary::chapters_read(conn, user.0, course)?;
+    }
     Ok(())
 }
 

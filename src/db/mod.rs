@@ -19,9 +19,11 @@ pub mod provinces;
 pub mod quizzes;
 pub mod reports;
 pub mod schema;
+mod summary;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +62,14 @@ pub(crate) use on_backend;
 diesel::define_sql_function!(
     /// SQL `lower()`, the same on both backends.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
+diesel::define_sql_function!(
+    /// SQL `lower()` of a value that may be missing (a column of an outer join).
+    #[sql_name = "lower"]
+    fn lower_or_null(
+        x: diesel::sql_types::Nullable<diesel::sql_types::Text>
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>
 );
 
 /// A `LIKE` pattern that finds `search` anywhere (lower-cased, wildcards escaped with `\`).
@@ -123,8 +133,8 @@ pub struct Db {
     backend: Backend,
     /// PostgreSQL only: a SQLite file beside the process is never "down".
     breaker: Arc<Breaker>,
-    /// SQLite only: this process's writers, served in arrival order.
-    writers: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite only: the one writer, which commits queued writes in groups.
+    writer: Option<Arc<writer::Writer>>,
 }
 
 /// How long the one request let through while the server is down waits for a connection.
@@ -169,10 +179,15 @@ impl Db {
             .build(manager)
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
         Ok(Self {
-            pool,
             backend,
             breaker: Arc::default(),
-            writers: Arc::default(),
+            writer: match backend {
+                Backend::Sqlite => Some(Arc::new(writer::Writer::start(ConnectionManager {
+                    url: url.clone(),
+                })?)),
+                Backend::Postgres => None,
+            },
+            pool,
         })
     }
 
@@ -226,23 +241,28 @@ impl Db {
         .map_err(|e| DbError::Unavailable(format!("blocking task failed: {e}")))?
     }
 
-    /// Runs `f` in one write transaction: everything or nothing. On SQLite the transaction
-    /// is `BEGIN IMMEDIATE`, so it takes the write lock up front and waits (busy timeout)
-    /// instead of failing half-way when another writer is active; and this process's
-    /// writers first queue in turn (a FIFO lock), because SQLite's busy wait is not fair: a
-    /// background job writing back to back could otherwise starve a learner's write past
-    /// the busy timeout.
+    /// Runs `f` in a write transaction: everything of `f` or nothing, answered once it is
+    /// committed. On SQLite this process's writes queue in arrival order for one writer
+    /// (SQLite's own busy wait is not fair: a background job writing back to back starved
+    /// a learner's write past the busy timeout), which commits what has queued in one
+    /// transaction, each write in its own savepoint (`writer.rs`); its `BEGIN IMMEDIATE`
+    /// takes the write lock up front and waits (busy timeout) for another process's writer.
     pub async fn write<F, R, E>(&self, f: F) -> Result<R, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let _turn = match self.backend {
-            Backend::Sqlite => Some(self.writers.lock().await),
-            Backend::Postgres => None,
-        };
-        self.read(move |conn| in_write_transaction(conn, f)).await
+        match &self.writer {
+            Some(writer) => writer.run(f).await,
+            None => self.read(move |conn| in_write_transaction(conn, f)).await,
+        }
+    }
+
+    /// SQLite: how many commits this process's writer made and how many writes they held
+    /// (the second divided by the first is the mean group size).
+    pub fn commit_groups(&self) -> Option<(u64, u64)> {
+        self.writer.as_ref().map(|w| w.counts())
     }
 
     /// A blocking connection, for the command line (migrations, admin tasks).

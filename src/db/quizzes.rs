@@ -253,5 +253,8 @@ pub fn record_completion(
         .values(values)
         .on_conflict_do_nothing()
         .execute(c))?;
+    if inserted == 1 {
+        super::summary::completed(conn, user.0, course, now)?;
+    }
     Ok(inserted == 1)
 }

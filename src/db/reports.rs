@@ -1,19 +1,21 @@
 //! The figures of a report, aggregated in SQL over a population of invitations (cohorts of
 //! one course, narrowed to a province or a set of offices). Every query takes the
-//! population as a subquery, so no list of ids grows with the number of learners.
+//! population as a subquery, so no list of ids grows with the number of learners; stages
+//! and the people list read the progress summary kept on each enrolment (`summary.rs`),
+//! one row a person.
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count, count_star};
+use diesel::dsl::{count, count_star, sql};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer};
 
 use super::schema::{
-    attempt_answers, attempts, certificates, chapter_progress, completions, enrolments,
-    invitations, organisations, provinces,
+    attempt_answers, attempts, chapter_progress, enrolments, invitations, organisations, provinces,
 };
-use super::{DbConnection, DbError};
-use crate::reports::{Missed, Person};
+use super::{DbConnection, DbError, lower, lower_or_null, on_backend};
+use crate::reports::{Listing, Missed, Order, Person, Stage};
 
 /// Whose figures: the invitations of these cohorts (all of one course), optionally only
 /// those of a province or of these offices.
@@ -25,57 +27,175 @@ pub struct Population {
     pub offices: Option<Vec<i64>>,
 }
 
-/// The population's invitations, as a boxed query to load from.
-macro_rules! invited {
-    ($pop:expr) => {{
-        let mut query = invitations::table
-            .filter(invitations::cohort_id.eq_any($pop.cohorts.clone()))
-            .into_boxed();
-        if let Some(province) = $pop.province {
-            query = query.filter(invitations::province_id.eq(province));
+impl Population {
+    /// Who is in the population, as an SQL condition on `invitations`. Only integers are
+    /// written into it, so it is safe to splice into a query; the same text narrows the
+    /// typed queries below and the aggregates written in SQL.
+    fn condition(&self) -> String {
+        fn list(ids: &[i64]) -> String {
+            if ids.is_empty() {
+                return "NULL".to_owned();
+            }
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
         }
-        if let Some(offices) = &$pop.offices {
-            query = query.filter(invitations::office_id.eq_any(offices.clone()));
+        let mut condition = format!("invitations.cohort_id IN ({})", list(&self.cohorts));
+        if let Some(province) = self.province {
+            condition.push_str(&format!(" AND invitations.province_id = {province}"));
+        }
+        if let Some(offices) = &self.offices {
+            condition.push_str(&format!(
+                " AND invitations.office_id IN ({})",
+                list(offices)
+            ));
+        }
+        condition
+    }
+
+    /// The accounts of the population, as an SQL condition on `column`.
+    fn accounts(&self, column: &str) -> String {
+        format!(
+            "{column} IN (SELECT invitations.user_id FROM invitations WHERE {})",
+            self.condition()
+        )
+    }
+}
+
+/// `$source` (a query from `invitations`, perhaps joined) narrowed to the population, boxed.
+macro_rules! within {
+    ($source:expr, $pop:expr) => {
+        $source.filter(sql::<Bool>(&$pop.condition())).into_boxed()
+    };
+}
+
+/// The population's invitations, each with the person's enrolment in the course (and its
+/// progress summary) when they have one.
+macro_rules! with_enrolment {
+    ($pop:expr) => {
+        within!(
+            invitations::table.left_join(
+                enrolments::table.on(enrolments::user_id
+                    .nullable()
+                    .eq(invitations::user_id)
+                    .and(enrolments::course_id.eq($pop.course_id)))
+            ),
+            $pop
+        )
+    };
+}
+
+/// The furthest stage a person reached, in the order of [`Stage`] (0 = invited …
+/// 5 = certified), as SQL over `invitations` left-joined with `enrolments`: certified (a
+/// certificate in force), finished (completed), half-way (at least half the course's
+/// `chapters` read), started (enrolled), signed in (took up the invitation), invited. This
+/// is the one definition of the stages; reports count, filter and sort by it.
+fn stage_sql(chapters: i64) -> String {
+    format!(
+        "(CASE WHEN enrolments.certified THEN 5 \
+         WHEN enrolments.completed_at IS NOT NULL THEN 4 \
+         WHEN enrolments.user_id IS NOT NULL AND {chapters} > 0 \
+           AND 2 * enrolments.chapters_read >= {chapters} THEN 3 \
+         WHEN enrolments.user_id IS NOT NULL THEN 2 \
+         WHEN invitations.accepted_at IS NOT NULL THEN 1 ELSE 0 END)"
+    )
+}
+
+fn stage_of(index: i32) -> Stage {
+    Stage::ALL
+        .get(usize::try_from(index).unwrap_or(0))
+        .copied()
+        .unwrap_or(Stage::Invited)
+}
+
+#[derive(QueryableByName)]
+struct AtStage {
+    #[diesel(sql_type = Integer)]
+    stage: i32,
+    #[diesel(sql_type = BigInt)]
+    people: i64,
+}
+
+/// How many people of the population are at each stage (not cumulative), in stage order.
+pub fn at_stage(
+    conn: &mut DbConnection,
+    pop: &Population,
+    chapters: i64,
+) -> Result<[i64; 6], DbError> {
+    let query = format!(
+        "SELECT {stage} AS stage, COUNT(*) AS people FROM invitations \
+         LEFT JOIN enrolments ON enrolments.user_id = invitations.user_id \
+           AND enrolments.course_id = {course} \
+         WHERE {population} GROUP BY 1",
+        stage = stage_sql(chapters),
+        course = pop.course_id,
+        population = pop.condition(),
+    );
+    let rows: Vec<AtStage> = on_backend!(conn, |c| diesel::sql_query(&query).load(c))?;
+    let mut counts = [0; 6];
+    for row in rows {
+        counts[stage_of(row.stage) as usize] += row.people;
+    }
+    Ok(counts)
+}
+
+/// When each person who finished started and finished.
+pub fn finishes(
+    conn: &mut DbConnection,
+    pop: &Population,
+) -> Result<Vec<(NaiveDateTime, NaiveDateTime)>, DbError> {
+    Ok(with_enrolment!(pop)
+        .filter(enrolments::completed_at.is_not_null())
+        .select((
+            enrolments::started_at.assume_not_null(),
+            enrolments::completed_at.assume_not_null(),
+        ))
+        .load(conn)?)
+}
+
+/// The people of the population that `listing` shows, with their office, province and
+/// progress summary, filtered and sorted in SQL.
+macro_rules! listed {
+    ($pop:expr, $stage:expr, $listing:expr) => {{
+        let mut query = within!(
+            invitations::table
+                .left_join(
+                    enrolments::table.on(enrolments::user_id
+                        .nullable()
+                        .eq(invitations::user_id)
+                        .and(enrolments::course_id.eq($pop.course_id))),
+                )
+                .left_join(
+                    organisations::table
+                        .on(invitations::office_id.eq(organisations::id.nullable())),
+                )
+                .left_join(
+                    provinces::table.on(invitations::province_id.eq(provinces::id.nullable())),
+                ),
+            $pop
+        );
+        if let Some(wanted) = $listing.stage {
+            query = query.filter(sql::<Bool>(&format!("{} = {}", $stage, wanted as i32)));
+        }
+        let search = $listing.search.trim();
+        if !search.is_empty() {
+            let pattern = super::contains_pattern(search);
+            query = query.filter(
+                lower(invitations::name_latin)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(invitations::name_km.like(pattern.clone()).escape('\\'))
+                    .or(lower(invitations::email).like(pattern.clone()).escape('\\'))
+                    .nullable()
+                    .or(lower_or_null(organisations::name_en.nullable())
+                        .like(pattern.clone())
+                        .escape('\\'))
+                    .or(organisations::name_km.nullable().like(pattern).escape('\\')),
+            );
         }
         query
     }};
 }
 
-/// Runs `$body` with `$users` bound to the subquery of the population's accounts. Boxed
-/// queries cannot be subqueries on a multi-backend connection, so each combination of
-/// filters is its own (unboxed) query type.
-macro_rules! with_users {
-    ($pop:expr, |$users:ident| $body:expr) => {{
-        let base = invitations::table.filter(invitations::cohort_id.eq_any($pop.cohorts.clone()));
-        match (&$pop.province, &$pop.offices) {
-            (None, None) => {
-                let $users = base.select(invitations::user_id);
-                $body
-            }
-            (Some(p), None) => {
-                let $users = base
-                    .filter(invitations::province_id.eq(*p))
-                    .select(invitations::user_id);
-                $body
-            }
-            (None, Some(o)) => {
-                let $users = base
-                    .filter(invitations::office_id.eq_any(o.clone()))
-                    .select(invitations::user_id);
-                $body
-            }
-            (Some(p), Some(o)) => {
-                let $users = base
-                    .filter(invitations::province_id.eq(*p))
-                    .filter(invitations::office_id.eq_any(o.clone()))
-                    .select(invitations::user_id);
-                $body
-            }
-        }
-    }};
-}
-
-type InvitationRow = (
+type PersonRow = (
     i64,
     String,
     String,
@@ -86,16 +206,53 @@ type InvitationRow = (
     Option<String>,
     NaiveDateTime,
     Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
     Option<i64>,
+    Option<NaiveDateTime>,
+    i32,
 );
 
-/// Everyone in the population with what they did in the course. The stage is left as
-/// `Invited`; the caller sets it from the course's chapter count.
-pub fn people(conn: &mut DbConnection, pop: &Population) -> Result<Vec<Person>, DbError> {
-    let rows: Vec<InvitationRow> = invited!(pop)
-        .left_join(organisations::table.on(invitations::office_id.eq(organisations::id.nullable())))
-        .left_join(provinces::table.on(invitations::province_id.eq(provinces::id.nullable())))
-        .order(invitations::id)
+/// How many people `listing` shows.
+pub fn count_people(
+    conn: &mut DbConnection,
+    pop: &Population,
+    chapters: i64,
+    listing: &Listing,
+) -> Result<i64, DbError> {
+    let stage = stage_sql(chapters);
+    Ok(listed!(pop, stage, listing)
+        .select(count_star())
+        .first(conn)?)
+}
+
+/// The people `listing` shows, in its order; `page` is (offset, limit), or everyone.
+pub fn people(
+    conn: &mut DbConnection,
+    pop: &Population,
+    chapters: i64,
+    listing: &Listing,
+    page: Option<(i64, i64)>,
+) -> Result<Vec<Person>, DbError> {
+    let stage = stage_sql(chapters);
+    let mut query = listed!(pop, stage, listing);
+    query = match listing.order {
+        Order::Name => query.order((invitations::name_latin, invitations::id)),
+        Order::Stage => query.order((
+            sql::<Integer>(&stage).desc(),
+            invitations::name_latin,
+            invitations::id,
+        )),
+        Order::LastActivity => query.order((
+            enrolments::last_activity_at.nullable().is_null(),
+            enrolments::last_activity_at.nullable().desc(),
+            invitations::id,
+        )),
+    };
+    if let Some((offset, limit)) = page {
+        query = query.offset(offset).limit(limit);
+    }
+    let rows: Vec<PersonRow> = query
         .select((
             invitations::id,
             invitations::name_km,
@@ -107,46 +264,13 @@ pub fn people(conn: &mut DbConnection, pop: &Population) -> Result<Vec<Person>, 
             provinces::name_en.nullable(),
             invitations::invited_at,
             invitations::accepted_at,
-            invitations::user_id,
+            enrolments::started_at.nullable(),
+            enrolments::last_activity_at.nullable(),
+            enrolments::chapters_read.nullable(),
+            enrolments::completed_at.nullable(),
+            sql::<Integer>(&stage),
         ))
         .load(conn)?;
-    let course = pop.course_id;
-    let started = enrolments::table
-        .filter(enrolments::course_id.eq(course))
-        .select((
-            enrolments::user_id,
-            enrolments::started_at,
-            enrolments::last_activity_at,
-        ));
-    let started: Vec<(i64, NaiveDateTime, NaiveDateTime)> = with_users!(pop, |users| started
-        .filter(enrolments::user_id.nullable().eq_any(users))
-        .load(conn))?;
-    let started: HashMap<i64, (NaiveDateTime, NaiveDateTime)> =
-        started.into_iter().map(|(u, s, l)| (u, (s, l))).collect();
-    let read: Vec<(i64, i64)> = with_users!(pop, |users| chapter_progress::table
-        .filter(chapter_progress::course_id.eq(course))
-        .filter(chapter_progress::read_at.is_not_null())
-        .filter(chapter_progress::user_id.nullable().eq_any(users))
-        .group_by(chapter_progress::user_id)
-        .select((
-            chapter_progress::user_id,
-            count(chapter_progress::chapter_key).aggregate_distinct(),
-        ))
-        .load(conn))?;
-    let read: HashMap<i64, i64> = read.into_iter().collect();
-    let finished: Vec<(i64, NaiveDateTime)> = with_users!(pop, |users| completions::table
-        .filter(completions::course_id.eq(course))
-        .filter(completions::user_id.nullable().eq_any(users))
-        .select((completions::user_id, completions::completed_at))
-        .load(conn))?;
-    let finished: HashMap<i64, NaiveDateTime> = finished.into_iter().collect();
-    let certified: Vec<i64> = with_users!(pop, |users| certificates::table
-        .filter(certificates::course_id.eq(course))
-        .filter(certificates::revoked_at.is_null())
-        .filter(certificates::user_id.nullable().eq_any(users))
-        .select(certificates::user_id)
-        .load(conn))?;
-    let certified: BTreeSet<i64> = certified.into_iter().collect();
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -161,9 +285,13 @@ pub fn people(conn: &mut DbConnection, pop: &Population) -> Result<Vec<Person>, 
                 prov_en,
                 invited_at,
                 accepted_at,
-                user,
+                started_at,
+                last_activity,
+                chapters_read,
+                completed_at,
+                stage,
             ) = row;
-            let activity = user.and_then(|u| started.get(&u).copied());
+            let stage = stage_of(stage);
             Person {
                 invitation_id: id,
                 name_km,
@@ -173,12 +301,12 @@ pub fn people(conn: &mut DbConnection, pop: &Population) -> Result<Vec<Person>, 
                 province: join(prov_km, prov_en),
                 invited_at,
                 accepted_at,
-                started_at: activity.map(|a| a.0),
-                last_activity: activity.map(|a| a.1),
-                chapters_read: user.and_then(|u| read.get(&u).copied()).unwrap_or(0),
-                completed_at: user.and_then(|u| finished.get(&u).copied()),
-                certified: user.is_some_and(|u| certified.contains(&u)),
-                stage: crate::reports::Stage::Invited,
+                started_at,
+                last_activity,
+                chapters_read: chapters_read.unwrap_or(0),
+                completed_at,
+                certified: stage == Stage::Certified,
+                stage,
             }
         })
         .collect())
@@ -197,26 +325,26 @@ pub fn chapter_reach(
     conn: &mut DbConnection,
     pop: &Population,
 ) -> Result<HashMap<String, i64>, DbError> {
-    let rows: Vec<(String, i64)> = with_users!(pop, |users| chapter_progress::table
+    let rows: Vec<(String, i64)> = chapter_progress::table
         .filter(chapter_progress::course_id.eq(pop.course_id))
-        .filter(chapter_progress::user_id.nullable().eq_any(users))
+        .filter(sql::<Bool>(&pop.accounts("chapter_progress.user_id")))
         .group_by(chapter_progress::chapter_key)
         .select((
             chapter_progress::chapter_key,
             count(chapter_progress::user_id).aggregate_distinct(),
         ))
-        .load(conn))?;
+        .load(conn)?;
     Ok(rows.into_iter().collect())
 }
 
 /// For each question of the final assessment, how often the population answered it and
 /// how often wrongly, over every submitted attempt.
 pub fn missed(conn: &mut DbConnection, pop: &Population) -> Result<Vec<Missed>, DbError> {
-    let answers: Vec<(i64, String, String, i64)> = with_users!(pop, |users| attempts::table
+    let answers: Vec<(i64, String, String, i64)> = attempts::table
         .inner_join(attempt_answers::table)
         .filter(attempts::course_id.eq(pop.course_id))
         .filter(attempts::submitted_at.is_not_null())
-        .filter(attempts::user_id.nullable().eq_any(users))
+        .filter(sql::<Bool>(&pop.accounts("attempts.user_id")))
         .group_by((
             attempts::version_id,
             attempt_answers::question_key,
@@ -228,7 +356,7 @@ pub fn missed(conn: &mut DbConnection, pop: &Population) -> Result<Vec<Missed>, 
             attempt_answers::chosen,
             count_star(),
         ))
-        .load(conn))?;
+        .load(conn)?;
     let mut questions = HashMap::new();
     let mut tallies: HashMap<String, Missed> = HashMap::new();
     for (version, key, chosen, n) in answers {
@@ -256,4 +384,22 @@ pub fn missed(conn: &mut DbConnection, pop: &Population) -> Result<Vec<Missed>, 
         }
     }
     Ok(tallies.into_values().collect())
+}
+
+/// One enrolment's progress summary: (user, course, chapters read, completed at, certified).
+pub type Summary = (i64, i64, i64, Option<NaiveDateTime>, bool);
+
+/// Every enrolment's progress summary, in (user, course) order, to check them against the
+/// rows they summarise.
+pub fn summaries(conn: &mut DbConnection) -> Result<Vec<Summary>, DbError> {
+    Ok(enrolments::table
+        .order((enrolments::user_id, enrolments::course_id))
+        .select((
+            enrolments::user_id,
+            enrolments::course_id,
+            enrolments::chapters_read,
+            enrolments::completed_at,
+            enrolments::certified,
+        ))
+        .load(conn)?)
 }

@@ -173,6 +173,9 @@ diesel::table! {
         started_at -> Timestamp,
         last_chapter_key -> Text,
         last_activity_at -> Timestamp,
+        chapters_read -> BigInt,
+        completed_at -> Nullable<Timestamp>,
+        certified -> Bool,
     }
 }
 

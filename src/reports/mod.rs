@@ -71,25 +71,6 @@ pub struct Person {
     pub stage: Stage,
 }
 
-impl Person {
-    /// The furthest stage reached, given the course's number of chapters.
-    pub fn furthest(&self, chapters: i64) -> Stage {
-        if self.certified {
-            Stage::Certified
-        } else if self.completed_at.is_some() {
-            Stage::Finished
-        } else if chapters > 0 && 2 * self.chapters_read >= chapters {
-            Stage::HalfWay
-        } else if self.started_at.is_some() {
-            Stage::Started
-        } else if self.accepted_at.is_some() {
-            Stage::SignedIn
-        } else {
-            Stage::Invited
-        }
-    }
-}
-
 /// A count out of the population, with its percentage (whole number, rounded down).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Count {
@@ -104,13 +85,15 @@ fn percent(count: i64, of: i64) -> i64 {
     if of == 0 { 0 } else { count * 100 / of }
 }
 
-/// The funnel: for each stage, how many reached it or went further.
-pub fn funnel(people: &[Person]) -> Vec<(Stage, i64, i64)> {
-    let total = people.len() as i64;
+/// The funnel: for each stage, how many reached it or went further, given how many are at
+/// each stage (in stage order).
+pub fn funnel(at_stage: &[i64; 6]) -> Vec<(Stage, i64, i64)> {
+    let total: i64 = at_stage.iter().sum();
     Stage::ALL
         .into_iter()
-        .map(|stage| {
-            let n = people.iter().filter(|p| p.stage >= stage).count() as i64;
+        .enumerate()
+        .map(|(i, stage)| {
+            let n: i64 = at_stage[i..].iter().sum();
             (stage, n, percent(n, total))
         })
         .collect()
@@ -137,11 +120,12 @@ pub fn reach(
         .collect()
 }
 
-/// The median time from starting to finishing, in hours; `None` when nobody finished.
-pub fn median_hours_to_finish(people: &[Person]) -> Option<f64> {
-    let mut hours: Vec<f64> = people
+/// The median time from starting to finishing, in hours, given when each finisher started
+/// and finished; `None` when nobody finished.
+pub fn median_hours_to_finish(finishes: &[(NaiveDateTime, NaiveDateTime)]) -> Option<f64> {
+    let mut hours: Vec<f64> = finishes
         .iter()
-        .filter_map(|p| Some((p.completed_at? - p.started_at?).num_minutes() as f64 / 60.0))
+        .map(|(started, finished)| (*finished - *started).num_minutes() as f64 / 60.0)
         .collect();
     if hours.is_empty() {
         return None;
@@ -200,30 +184,13 @@ impl Order {
     }
 }
 
-/// Sorts and narrows the people list (stage filter, a word in the name, email or office).
-pub fn people_list(
-    mut people: Vec<Person>,
-    order: Order,
-    stage: Option<Stage>,
-    search: &str,
-) -> Vec<Person> {
-    let needle = search.trim().to_lowercase();
-    people.retain(|p| {
-        stage.is_none_or(|s| p.stage == s)
-            && (needle.is_empty()
-                || p.name_latin.to_lowercase().contains(&needle)
-                || p.name_km.contains(&needle)
-                || p.email.contains(&needle)
-                || p.office.to_lowercase().contains(&needle))
-    });
-    match order {
-        Order::Name => people.sort_by(|a, b| a.name_latin.cmp(&b.name_latin)),
-        Order::Stage => {
-            people.sort_by(|a, b| b.stage.cmp(&a.stage).then(a.name_latin.cmp(&b.name_latin)))
-        }
-        Order::LastActivity => people.sort_by_key(|p| std::cmp::Reverse(p.last_activity)),
-    }
-    people
+/// Which people a report lists, and in what order: a stage, and a word in the name,
+/// email or office.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub order: Order,
+    pub stage: Option<Stage>,
+    pub search: String,
 }
 
 /// The people list as CSV for a spreadsheet: UTF-8 with a byte-order mark, so that
@@ -297,17 +264,31 @@ mod tests {
 
     #[test]
     fn the_funnel_counts_everyone_at_a_stage_or_beyond() {
-        let people = vec![
-            person(Stage::Invited, None),
-            person(Stage::Started, None),
-            person(Stage::Finished, Some(4)),
-            person(Stage::Certified, Some(10)),
-        ];
-        let counts: Vec<i64> = funnel(&people).iter().map(|(_, n, _)| *n).collect();
+        // One invited, one started, one finished, one certified.
+        let counts: Vec<i64> = funnel(&[1, 0, 1, 0, 1, 1])
+            .iter()
+            .map(|(_, n, _)| *n)
+            .collect();
         assert_eq!(counts, [4, 3, 3, 2, 2, 1]);
-        assert_eq!(funnel(&people)[4].2, 50);
-        assert_eq!(median_hours_to_finish(&people), Some(7.0));
-        assert_eq!(median_hours_to_finish(&people[..2]), None);
+        assert_eq!(funnel(&[1, 0, 1, 0, 1, 1])[4].2, 50);
+        assert!(funnel(&[0; 6]).iter().all(|(_, n, p)| *n == 0 && *p == 0));
+    }
+
+    #[test]
+    fn the_median_time_to_finish_is_in_hours() {
+        let finishes: Vec<_> = [Some(4), Some(10)]
+            .into_iter()
+            .map(|h| {
+                let p = person(Stage::Finished, h);
+                (
+                    p.started_at.unwrap_or_default(),
+                    p.completed_at.unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(median_hours_to_finish(&finishes), Some(7.0));
+        assert_eq!(median_hours_to_finish(&finishes[..1]), Some(4.0));
+        assert_eq!(median_hours_to_finish(&[]), None);
     }
 
     #[test]

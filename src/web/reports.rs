@@ -6,13 +6,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::error::WebError;
-use super::extract::{Coordinator, Ctx, OrgRole};
+use super::extract::{Coordinator, OrgRole};
 use crate::audit::{self, Action};
 use crate::db::reports::Population;
 use crate::db::{self, DbError};
 use crate::i18n::{self, Lang};
 use crate::organisations::{OrganisationId, subtree};
-use crate::reports::{self, Order, Stage, chart};
+use crate::reports::{self, Listing, Order, Stage, chart};
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -49,101 +49,143 @@ impl ReportQuery {
     }
 }
 
-/// Everything a report shows, computed for one population.
-struct Report {
+/// The population a query asks for, within the coordinator's organisations, and what the
+/// page shows around it.
+#[derive(Default)]
+struct Scope {
     scope: String,
     offices: Vec<crate::organisations::TreeEntry>,
     cohorts: Vec<crate::cohorts::Cohort>,
     population: Option<Population>,
     chapters: Vec<(String, String, String)>,
-    people: Vec<reports::Person>,
-    opened: std::collections::HashMap<String, i64>,
-    missed: Vec<reports::Missed>,
 }
 
-/// Finds the population the query asks for, within the coordinator's organisations, and
-/// computes its figures.
-async fn compute(ctx: &Ctx, root: OrganisationId, query: ReportQuery) -> Result<Report, WebError> {
+/// A report's figures for its population, and one page of its people.
+#[derive(Default)]
+struct Figures {
+    at_stage: [i64; 6],
+    finishes: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)>,
+    opened: std::collections::HashMap<String, i64>,
+    missed: Vec<reports::Missed>,
+    shown: usize,
+    page_number: usize,
+    pages: usize,
+    people: Vec<reports::Person>,
+}
+
+impl ReportQuery {
+    fn listing(&self) -> Listing {
+        Listing {
+            order: Order::parse(&self.sort),
+            stage: Stage::parse(&self.stage),
+            search: self.q.clone(),
+        }
+    }
+}
+
+/// Finds the population the query asks for, within the organisations under `root`.
+fn find_scope(
+    conn: &mut db::DbConnection,
+    root: OrganisationId,
+    query: &ReportQuery,
+) -> Result<Scope, DbError> {
     let chosen_filters = query.chosen();
-    ctx.state
-        .db
-        .read(move |conn| {
-            let all = db::organisations::all(conn)?;
-            let below: Vec<i64> = subtree(&all, root).iter().map(|o| o.id.0).collect();
-            let owned: Vec<_> = db::cohorts::owned_by(conn, &below)?
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect();
-            let chosen: Vec<_> = match chosen_filters.cohort {
-                Some(id) => owned.iter().filter(|c| c.id == id).cloned().collect(),
-                None => {
-                    let slug = if query.course.is_empty() {
-                        owned
-                            .first()
-                            .map(|c| c.course_slug.clone())
-                            .unwrap_or_default()
-                    } else {
-                        query.course.clone()
-                    };
-                    owned
-                        .iter()
-                        .filter(|c| c.course_slug == slug)
-                        .cloned()
-                        .collect()
-                }
+    let all = db::organisations::all(conn)?;
+    let below: Vec<i64> = subtree(&all, root).iter().map(|o| o.id.0).collect();
+    let owned: Vec<_> = db::cohorts::owned_by(conn, &below)?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    let chosen: Vec<_> = match chosen_filters.cohort {
+        Some(id) => owned.iter().filter(|c| c.id == id).cloned().collect(),
+        None => {
+            let slug = if query.course.is_empty() {
+                owned
+                    .first()
+                    .map(|c| c.course_slug.clone())
+                    .unwrap_or_default()
+            } else {
+                query.course.clone()
             };
-            let mut report = Report {
-                offices: crate::organisations::tree_under(subtree(&all, root), root),
-                scope: String::new(),
-                cohorts: owned.clone(),
-                population: None,
-                chapters: Vec::new(),
-                people: Vec::new(),
-                opened: Default::default(),
-                missed: Vec::new(),
-            };
-            let Some(first) = chosen.first() else {
-                return Ok::<_, DbError>(report);
-            };
-            report.scope = match chosen_filters.cohort {
-                Some(_) => first.name.clone(),
-                None => first.course_slug.clone(),
-            };
-            let offices = chosen_filters
-                .office
-                .filter(|id| below.contains(id))
-                .map(|id| {
-                    subtree(&all, OrganisationId(id))
-                        .iter()
-                        .map(|o| o.id.0)
-                        .collect::<Vec<_>>()
-                });
-            let population = Population {
-                course_id: first.course_id,
-                cohorts: chosen.iter().map(|c| c.id).collect(),
-                province: chosen_filters.province,
-                offices,
-            };
-            if let Some((_, chapters)) =
-                db::learning::current_with_chapters(conn, &first.course_slug)?
-            {
-                report.chapters = chapters
-                    .into_iter()
-                    .map(|c| (c.key, c.title.km, c.title.en))
-                    .collect();
-            }
-            let total = report.chapters.len() as i64;
-            report.people = db::reports::people(conn, &population)?;
-            for person in &mut report.people {
-                person.stage = person.furthest(total);
-            }
-            report.opened = db::reports::chapter_reach(conn, &population)?;
-            report.missed = reports::most_missed(db::reports::missed(conn, &population)?);
-            report.population = Some(population);
-            Ok(report)
-        })
-        .await
-        .map_err(WebError::from)
+            owned
+                .iter()
+                .filter(|c| c.course_slug == slug)
+                .cloned()
+                .collect()
+        }
+    };
+    let mut scope = Scope {
+        offices: crate::organisations::tree_under(subtree(&all, root), root),
+        cohorts: owned.clone(),
+        ..Scope::default()
+    };
+    let Some(first) = chosen.first() else {
+        return Ok(scope);
+    };
+    scope.scope = match chosen_filters.cohort {
+        Some(_) => first.name.clone(),
+        None => first.course_slug.clone(),
+    };
+    let offices = chosen_filters
+        .office
+        .filter(|id| below.contains(id))
+        .map(|id| {
+            subtree(&all, OrganisationId(id))
+                .iter()
+                .map(|o| o.id.0)
+                .collect::<Vec<_>>()
+        });
+    if let Some((_, chapters)) = db::learning::current_with_chapters(conn, &first.course_slug)? {
+        scope.chapters = chapters
+            .into_iter()
+            .map(|c| (c.key, c.title.km, c.title.en))
+            .collect();
+    }
+    scope.population = Some(Population {
+        course_id: first.course_id,
+        cohorts: chosen.iter().map(|c| c.id).collect(),
+        province: chosen_filters.province,
+        offices,
+    });
+    Ok(scope)
+}
+
+/// The report's figures and the people on the asked-for page (pages of [`PAGE_SIZE`]).
+fn figures(
+    conn: &mut db::DbConnection,
+    scope: &Scope,
+    listing: &Listing,
+    page: usize,
+) -> Result<Figures, DbError> {
+    let Some(pop) = &scope.population else {
+        return Ok(Figures {
+            page_number: 1,
+            pages: 1,
+            ..Figures::default()
+        });
+    };
+    let chapters = scope.chapters.len() as i64;
+    let shown = usize::try_from(db::reports::count_people(conn, pop, chapters, listing)?)
+        .unwrap_or_default();
+    let pages = shown.div_ceil(PAGE_SIZE).max(1);
+    let page_number = page.clamp(1, pages);
+    let window = ((page_number - 1) * PAGE_SIZE, PAGE_SIZE);
+    Ok(Figures {
+        at_stage: db::reports::at_stage(conn, pop, chapters)?,
+        finishes: db::reports::finishes(conn, pop)?,
+        opened: db::reports::chapter_reach(conn, pop)?,
+        missed: reports::most_missed(db::reports::missed(conn, pop)?),
+        shown,
+        page_number,
+        pages,
+        people: db::reports::people(
+            conn,
+            pop,
+            chapters,
+            listing,
+            Some((window.0 as i64, window.1 as i64)),
+        )?,
+    })
 }
 
 fn stage_label(lang: Lang, stage: Stage) -> String {
@@ -158,10 +200,22 @@ pub async fn page(
         ctx, organisation, ..
     } = scope;
     let query = query.into_inner();
-    let report = compute(&ctx, organisation.id, query.clone()).await?;
+    let wanted_page = query.page.trim().parse::<usize>().unwrap_or(1);
+    let root = organisation.id;
+    let (scope, figures) = {
+        let query = query.clone();
+        ctx.state
+            .db
+            .read(move |conn| {
+                let scope = find_scope(conn, root, &query)?;
+                let figures = figures(conn, &scope, &query.listing(), wanted_page)?;
+                Ok::<_, DbError>((scope, figures))
+            })
+            .await?
+    };
     let lang = ctx.lang;
-    let total = report.people.len() as i64;
-    let funnel: Vec<_> = reports::funnel(&report.people)
+    let total: i64 = figures.at_stage.iter().sum();
+    let funnel: Vec<_> = reports::funnel(&figures.at_stage)
         .into_iter()
         .map(|(stage, count, percent)| (stage.code(), stage_label(lang, stage), count, percent))
         .collect();
@@ -176,7 +230,7 @@ pub async fn page(
             })
             .collect::<Vec<_>>(),
     );
-    let reach = reports::reach(&report.chapters, &report.opened, total);
+    let reach = reports::reach(&scope.chapters, &figures.opened, total);
     let reach_svg = chart::bars(
         &i18n::translate(lang, "report-reach"),
         &reach
@@ -192,28 +246,19 @@ pub async fn page(
             })
             .collect::<Vec<_>>(),
     );
-    let median = reports::median_hours_to_finish(&report.people);
-    let people = reports::people_list(
-        report.people,
-        Order::parse(&query.sort),
-        Stage::parse(&query.stage),
-        &query.q,
+    let median = reports::median_hours_to_finish(&figures.finishes);
+    let (shown, page_number, pages, people) = (
+        figures.shown,
+        figures.page_number,
+        figures.pages,
+        figures.people,
     );
-    let shown = people.len();
-    let pages = shown.div_ceil(PAGE_SIZE).max(1);
-    let page_number = query
-        .page
-        .trim()
-        .parse::<usize>()
-        .unwrap_or(1)
-        .clamp(1, pages);
     let first = (page_number - 1) * PAGE_SIZE;
-    let people: Vec<_> = people.into_iter().skip(first).take(PAGE_SIZE).collect();
     let provinces = ctx.state.db.read(db::provinces::all).await?;
     let mut page = ctx.page();
     page.insert("organisation", &organisation);
-    page.insert("scope", &report.scope);
-    let mut courses: Vec<&str> = report
+    page.insert("scope", &scope.scope);
+    let mut courses: Vec<&str> = scope
         .cohorts
         .iter()
         .map(|c| c.course_slug.as_str())
@@ -221,16 +266,16 @@ pub async fn page(
     courses.sort_unstable();
     courses.dedup();
     page.insert("courses", &courses);
-    page.insert("offices", &report.offices);
-    page.insert("cohorts", &report.cohorts);
-    page.insert("has_population", &report.population.is_some());
+    page.insert("offices", &scope.offices);
+    page.insert("cohorts", &scope.cohorts);
+    page.insert("has_population", &scope.population.is_some());
     page.insert("total", &total);
     page.insert("funnel", &funnel);
     page.insert("funnel_svg", &funnel_svg);
     page.insert("reach", &reach);
     page.insert("reach_svg", &reach_svg);
     page.insert("median_days", &median.map(|h| format!("{:.1}", h / 24.0)));
-    page.insert("missed", &report.missed);
+    page.insert("missed", &figures.missed);
     page.insert("people", &people);
     page.insert("shown", &shown);
     page.insert("page_number", &page_number);
@@ -290,19 +335,28 @@ pub async fn csv(
         ctx, organisation, ..
     } = scope;
     let query = query.into_inner();
-    let report = compute(&ctx, organisation.id, query.clone()).await?;
-    let people = reports::people_list(
-        report.people,
-        Order::parse(&query.sort),
-        Stage::parse(&query.stage),
-        &query.q,
-    );
+    let root = organisation.id;
+    let (scope, people) = ctx
+        .state
+        .db
+        .read(move |conn| {
+            let scope = find_scope(conn, root, &query)?;
+            let people = match &scope.population {
+                Some(pop) => {
+                    let chapters = scope.chapters.len() as i64;
+                    db::reports::people(conn, pop, chapters, &query.listing(), None)?
+                }
+                None => Vec::new(),
+            };
+            Ok::<_, DbError>((scope, people))
+        })
+        .await?;
     let body = reports::people_csv(&people).map_err(|e| WebError::Internal(e.to_string()))?;
     let (actor, now, count, what) = (
         ctx.actor(),
         ctx.state.now(),
         people.len(),
-        report.scope.clone(),
+        scope.scope.clone(),
     );
     ctx.state
         .db

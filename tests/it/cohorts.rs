@@ -593,6 +593,70 @@ async fn the_report_counts_exactly_who_started_progressed_and_finished(backend: 
     assert_eq!(exports.len(), 1);
     assert_eq!(exports[0].actor, "coordinator@example.org");
 
+    // The search finds a name whatever its case, or an office; sorted by last activity,
+    // those who never opened the course come last.
+    let report = format!("/coordinate/test-ministry/report?cohort={id}");
+    let (_, html) = app.get_html(&format!("{report}&q=ECHO")).await;
+    assert_eq!(texts(&html, "#people-count"), ["People 1 to 1 of 1"]);
+    let (_, html) = app
+        .get_html(&format!("{report}&q=pdrd%20kratie&sort=last"))
+        .await;
+    assert_eq!(texts(&html, "#people-count"), ["People 1 to 5 of 5"]);
+    let names: Vec<String> = texts(&html, "#people-list tbody tr")
+        .into_iter()
+        .map(|row| row.split_whitespace().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(names[3..], ["Alpha", "Bravo"]);
+    // A page past the end shows the last page.
+    let (_, html) = app.get_html(&format!("{report}&page=7")).await;
+    assert_eq!(texts(&html, "#people-count"), ["People 1 to 5 of 5"]);
+
+    // A revoked certificate takes Echo back to "finished".
+    let serial = app
+        .db
+        .read(|conn| {
+            let echo = sala::accounts::Email::parse("e@example.org").unwrap();
+            let user = sala::db::users::find_by_email(conn, &echo)?.unwrap().0;
+            sala::db::certificates::of_user(conn, user.id)
+        })
+        .await
+        .unwrap()[0]
+        .serial
+        .clone();
+    let staff_page = "/issuers/test-ministry/certificates";
+    let response = app
+        .submit(
+            staff_page,
+            &format!("{staff_page}/{serial}/revoke"),
+            &[("reason", "Issued in error")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&report).await;
+    assert_eq!(
+        column(&html, "funnel", "count"),
+        ["5", "4", "3", "2", "1", "0"]
+    );
+
+    // Upgrading a database that has progress but no summaries yet (the newest migration)
+    // computes the same summaries from the rows.
+    let summaries =
+        |db: sala::db::Db| async move { db.read(sala::db::reports::summaries).await.unwrap() };
+    let kept = summaries(app.db.clone()).await;
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    app.db
+        .blocking(|conn| {
+            sala::db::migrations::revert_last(conn)?;
+            sala::db::migrations::run_pending(conn)
+        })
+        .unwrap();
+    assert_eq!(summaries(app.db.clone()).await, kept);
+    let (_, html) = app.get_html(&report).await;
+    assert_eq!(
+        column(&html, "funnel", "count"),
+        ["5", "4", "3", "2", "1", "0"]
+    );
+
     // A learner cannot see the report.
     let learner = app.new_browser();
     learner.sign_in("e@example.org", PASSWORD).await;

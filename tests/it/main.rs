@@ -25,6 +25,7 @@ mod crash;
 mod email;
 mod faults;
 mod final_assessment;
+mod group_commit;
 mod language;
 mod learning;
 mod migrations;
