@@ -15,7 +15,7 @@ use super::schema::{
     attempt_answers, attempts, chapter_progress, enrolments, invitations, organisations, provinces,
 };
 use super::{DbConnection, DbError, lower, lower_or_null, on_backend};
-use crate::reports::{Listing, Missed, Order, Person, Stage};
+use crate::reports::{Listing, Missed, Order, Person, Stage, Stages};
 
 /// Whose figures: the invitations of these cohorts (all of one course), optionally only
 /// those of a province or of these offices.
@@ -67,22 +67,6 @@ macro_rules! within {
     };
 }
 
-/// The population's invitations, each with the person's enrolment in the course (and its
-/// progress summary) when they have one.
-macro_rules! with_enrolment {
-    ($pop:expr) => {
-        within!(
-            invitations::table.left_join(
-                enrolments::table.on(enrolments::user_id
-                    .nullable()
-                    .eq(invitations::user_id)
-                    .and(enrolments::course_id.eq($pop.course_id)))
-            ),
-            $pop
-        )
-    };
-}
-
 /// The furthest stage a person reached, in the order of [`Stage`] (0 = invited …
 /// 5 = certified), as SQL over `invitations` left-joined with `enrolments`: certified (a
 /// certificate in force), finished (completed), half-way (at least half the course's
@@ -107,48 +91,46 @@ fn stage_of(index: i32) -> Stage {
 }
 
 #[derive(QueryableByName)]
-struct AtStage {
+struct StageRow {
     #[diesel(sql_type = Integer)]
     stage: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    hours: Option<i64>,
     #[diesel(sql_type = BigInt)]
     people: i64,
 }
 
-/// How many people of the population are at each stage (not cumulative), in stage order.
-pub fn at_stage(
-    conn: &mut DbConnection,
-    pop: &Population,
-    chapters: i64,
-) -> Result<[i64; 6], DbError> {
+/// How many people of the population are at each stage, and how many hours those who
+/// finished took from starting (whole hours), in one pass over the population.
+pub fn stages(conn: &mut DbConnection, pop: &Population, chapters: i64) -> Result<Stages, DbError> {
+    let hours = match conn {
+        DbConnection::Sqlite(_) => {
+            "CAST((julianday(enrolments.completed_at) - julianday(enrolments.started_at)) \
+             * 24 AS BIGINT)"
+        }
+        DbConnection::Postgres(_) => {
+            "CAST(FLOOR(EXTRACT(EPOCH FROM enrolments.completed_at - enrolments.started_at) \
+             / 3600) AS BIGINT)"
+        }
+    };
     let query = format!(
-        "SELECT {stage} AS stage, COUNT(*) AS people FROM invitations \
+        "SELECT {stage} AS stage, {hours} AS hours, COUNT(*) AS people FROM invitations \
          LEFT JOIN enrolments ON enrolments.user_id = invitations.user_id \
            AND enrolments.course_id = {course} \
-         WHERE {population} GROUP BY 1",
+         WHERE {population} GROUP BY 1, 2",
         stage = stage_sql(chapters),
         course = pop.course_id,
         population = pop.condition(),
     );
-    let rows: Vec<AtStage> = on_backend!(conn, |c| diesel::sql_query(&query).load(c))?;
-    let mut counts = [0; 6];
+    let rows: Vec<StageRow> = on_backend!(conn, |c| diesel::sql_query(&query).load(c))?;
+    let mut stages = Stages::default();
     for row in rows {
-        counts[stage_of(row.stage) as usize] += row.people;
+        stages.at_stage[stage_of(row.stage) as usize] += row.people;
+        if let Some(hours) = row.hours {
+            stages.hours_to_finish.push((hours, row.people));
+        }
     }
-    Ok(counts)
-}
-
-/// When each person who finished started and finished.
-pub fn finishes(
-    conn: &mut DbConnection,
-    pop: &Population,
-) -> Result<Vec<(NaiveDateTime, NaiveDateTime)>, DbError> {
-    Ok(with_enrolment!(pop)
-        .filter(enrolments::completed_at.is_not_null())
-        .select((
-            enrolments::started_at.assume_not_null(),
-            enrolments::completed_at.assume_not_null(),
-        ))
-        .load(conn)?)
+    Ok(stages)
 }
 
 /// The people of the population that `listing` shows, with their office, province and

@@ -120,23 +120,37 @@ pub fn reach(
         .collect()
 }
 
-/// The median time from starting to finishing, in hours, given when each finisher started
-/// and finished; `None` when nobody finished.
-pub fn median_hours_to_finish(finishes: &[(NaiveDateTime, NaiveDateTime)]) -> Option<f64> {
-    let mut hours: Vec<f64> = finishes
+/// How many people are at each stage (not cumulative, in stage order), and how long
+/// those who finished took: (whole hours from starting to finishing, how many people).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stages {
+    pub at_stage: [i64; 6],
+    pub hours_to_finish: Vec<(i64, i64)>,
+}
+
+/// The median time from starting to finishing, in hours, from how many people took how
+/// many hours; `None` when nobody finished.
+pub fn median_hours_to_finish(hours_to_finish: &[(i64, i64)]) -> Option<f64> {
+    let mut hours: Vec<(i64, i64)> = hours_to_finish
         .iter()
-        .map(|(started, finished)| (*finished - *started).num_minutes() as f64 / 60.0)
+        .copied()
+        .filter(|(_, n)| *n > 0)
         .collect();
-    if hours.is_empty() {
-        return None;
+    hours.sort_unstable();
+    let total: i64 = hours.iter().map(|(_, n)| n).sum();
+    // The hours of the k-th finisher (from 0) in order of time taken.
+    let nth = |k: i64| {
+        let mut seen = 0;
+        hours.iter().find_map(|(h, n)| {
+            seen += n;
+            (seen > k).then_some(*h as f64)
+        })
+    };
+    match total {
+        0 => None,
+        t if t % 2 == 1 => nth(t / 2),
+        t => Some((nth(t / 2 - 1)? + nth(t / 2)?) / 2.0),
     }
-    hours.sort_by(f64::total_cmp);
-    let mid = hours.len() / 2;
-    Some(if hours.len().is_multiple_of(2) {
-        (hours[mid - 1] + hours[mid]) / 2.0
-    } else {
-        hours[mid]
-    })
 }
 
 /// A final-assessment question and how often it was answered wrongly.
@@ -276,18 +290,13 @@ mod tests {
 
     #[test]
     fn the_median_time_to_finish_is_in_hours() {
-        let finishes: Vec<_> = [Some(4), Some(10)]
-            .into_iter()
-            .map(|h| {
-                let p = person(Stage::Finished, h);
-                (
-                    p.started_at.unwrap_or_default(),
-                    p.completed_at.unwrap_or_default(),
-                )
-            })
-            .collect();
-        assert_eq!(median_hours_to_finish(&finishes), Some(7.0));
-        assert_eq!(median_hours_to_finish(&finishes[..1]), Some(4.0));
+        assert_eq!(median_hours_to_finish(&[(4, 1), (10, 1)]), Some(7.0));
+        assert_eq!(median_hours_to_finish(&[(10, 1), (4, 2)]), Some(4.0));
+        assert_eq!(
+            median_hours_to_finish(&[(30, 2), (4, 1), (10, 1)]),
+            Some(20.0)
+        );
+        assert_eq!(median_hours_to_finish(&[(4, 0)]), None);
         assert_eq!(median_hours_to_finish(&[]), None);
     }
 

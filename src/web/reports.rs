@@ -63,8 +63,7 @@ struct Scope {
 /// A report's figures for its population, and one page of its people.
 #[derive(Default)]
 struct Figures {
-    at_stage: [i64; 6],
-    finishes: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)>,
+    stages: reports::Stages,
     opened: std::collections::HashMap<String, i64>,
     missed: Vec<reports::Missed>,
     shown: usize,
@@ -165,14 +164,22 @@ fn figures(
         });
     };
     let chapters = scope.chapters.len() as i64;
-    let shown = usize::try_from(db::reports::count_people(conn, pop, chapters, listing)?)
-        .unwrap_or_default();
+    let stages = db::reports::stages(conn, pop, chapters)?;
+    // Without a search, how many the list shows is known from the stages.
+    let shown = if listing.search.trim().is_empty() {
+        match listing.stage {
+            Some(stage) => stages.at_stage[stage as usize],
+            None => stages.at_stage.iter().sum(),
+        }
+    } else {
+        db::reports::count_people(conn, pop, chapters, listing)?
+    };
+    let shown = usize::try_from(shown).unwrap_or_default();
     let pages = shown.div_ceil(PAGE_SIZE).max(1);
     let page_number = page.clamp(1, pages);
     let window = ((page_number - 1) * PAGE_SIZE, PAGE_SIZE);
     Ok(Figures {
-        at_stage: db::reports::at_stage(conn, pop, chapters)?,
-        finishes: db::reports::finishes(conn, pop)?,
+        stages,
         opened: db::reports::chapter_reach(conn, pop)?,
         missed: reports::most_missed(db::reports::missed(conn, pop)?),
         shown,
@@ -214,8 +221,8 @@ pub async fn page(
             .await?
     };
     let lang = ctx.lang;
-    let total: i64 = figures.at_stage.iter().sum();
-    let funnel: Vec<_> = reports::funnel(&figures.at_stage)
+    let total: i64 = figures.stages.at_stage.iter().sum();
+    let funnel: Vec<_> = reports::funnel(&figures.stages.at_stage)
         .into_iter()
         .map(|(stage, count, percent)| (stage.code(), stage_label(lang, stage), count, percent))
         .collect();
@@ -246,7 +253,7 @@ pub async fn page(
             })
             .collect::<Vec<_>>(),
     );
-    let median = reports::median_hours_to_finish(&figures.finishes);
+    let median = reports::median_hours_to_finish(&figures.stages.hours_to_finish);
     let (shown, page_number, pages, people) = (
         figures.shown,
         figures.page_number,
