@@ -187,6 +187,7 @@ impl Application {
             clock: clock.clone(),
             throttle: ThrottlePolicy::default(),
             assets: Assets::load(),
+            published: Default::default(),
             settings,
         });
         let server = run(listener, state, Key::from(&key))

@@ -24,6 +24,8 @@ pub struct AppState {
     pub certificates: Arc<Authority>,
     /// Writes invitation and reminder emails, with their personal links.
     pub letters: Arc<Letters>,
+    /// Published chapters, read once per version (`web/published.rs`).
+    pub published: crate::web::published::Published,
 }
 
 impl AppState {

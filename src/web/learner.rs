@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
+use super::published;
 use crate::accounts::UserId;
-use crate::courses::prepare::SectionTitles;
 use crate::db::{self, DbError};
 use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion};
 
@@ -149,6 +149,7 @@ pub async fn chapter(
     let user = ctx.viewer.as_ref().map(|v| v.user.id).filter(|_| !saving);
     let now = ctx.state.now();
     let wanted = key.clone();
+    let state = ctx.state.clone();
     let found = ctx
         .state
         .db
@@ -156,14 +157,19 @@ pub async fn chapter(
             let Some(version) = db::learning::current_version(conn, &slug)? else {
                 return Ok::<_, DbError>(None);
             };
-            let Some(chapter) = db::learning::chapter(conn, version.version_id, &wanted)? else {
-                return Ok(None);
+            let content = match state.published.get(version.version_id, &wanted) {
+                Some(content) => content,
+                None => {
+                    let Some(content) = published_chapter(conn, version.version_id, &wanted)?
+                    else {
+                        return Ok(None);
+                    };
+                    state.published.keep(version.version_id, content)
+                }
             };
-            let chapters = db::learning::chapter_list(conn, version.version_id)?;
-            let practice = db::quizzes::questions(conn, version.version_id, Some(&wanted))?;
             // A learner reading on (or reloading) a chapter they are already at needs no
             // write: last activity is kept to within ACTIVITY_STEP.
-            let to_record = match (user, chapters.iter().find(|c| c.key == wanted)) {
+            let to_record = match (user, content.chapters.iter().find(|c| c.key == wanted)) {
                 (Some(user), Some(summary)) => {
                     let hash = summary.content_hash.clone();
                     let known = db::learning::opened_since(
@@ -178,10 +184,11 @@ pub async fn chapter(
                 }
                 _ => None,
             };
-            Ok(Some((version, chapter, chapters, practice, to_record)))
+            Ok(Some((version, content, to_record)))
         })
         .await?;
-    let (version, chapter, chapters, practice, to_record) = found.ok_or(WebError::NotFound)?;
+    let (version, content, to_record) = found.ok_or(WebError::NotFound)?;
+    let chapters = &content.chapters;
     let index = chapters
         .iter()
         .position(|c| c.key == key)
@@ -193,14 +200,12 @@ pub async fn chapter(
             .write(move |conn| db::learning::record_opened(conn, user, course, &key, &hash, now))
             .await?;
     }
-    let sections: Vec<SectionTitles> =
-        serde_json::from_str(&chapter.sections).map_err(|e| WebError::Internal(e.to_string()))?;
-    let video: Option<crate::courses::Video> = chapter
-        .video
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let (chapter, sections, video, practice) = (
+        &content.view,
+        &content.sections,
+        &content.video,
+        &content.practice,
+    );
     let mut page = ctx.page();
     page.insert("video", &video);
     page.insert("practice", &practice);
@@ -215,6 +220,32 @@ pub async fn chapter(
     page.insert("next", &chapters.get(index + 1));
     page.insert("total", &chapters.len());
     ctx.render("learner/chapter.html", &page)
+}
+
+/// A published chapter with what its page shows, read and parsed from the database.
+fn published_chapter(
+    conn: &mut db::DbConnection,
+    version: i64,
+    key: &str,
+) -> Result<Option<published::Chapter>, DbError> {
+    let Some(view) = db::learning::chapter(conn, version, key)? else {
+        return Ok(None);
+    };
+    let sections =
+        serde_json::from_str(&view.sections).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let video = view
+        .video
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| DbError::Corrupt(e.to_string()))?;
+    Ok(Some(published::Chapter {
+        sections,
+        video,
+        chapters: db::learning::chapter_list(conn, version)?,
+        practice: db::quizzes::questions(conn, version, Some(key))?,
+        view,
+    }))
 }
 
 /// "I have read this chapter": recorded once, then on to the next chapter.

@@ -19,6 +19,7 @@ pub mod learner;
 pub mod media;
 pub mod middleware;
 pub mod preview;
+pub mod published;
 pub mod publisher;
 pub mod render;
 pub mod reports;

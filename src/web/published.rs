@@ -1,0 +1,52 @@
+//! Published chapters kept in memory. A published version never changes, so what a chapter
+//! page shows of it (the text, the chapter list, the practice questions, the section
+//! titles and the video) is read from the database and parsed once per version and
+//! chapter, not on every view: the chapter page then asks the database only which version
+//! is current and what the learner has done. Written by hand: a map behind a lock, emptied
+//! when full, is all a few courses of a few chapters need.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::courses::prepare::SectionTitles;
+use crate::courses::{Question, Video};
+use crate::db::courses::ChapterView;
+use crate::learning::ChapterSummary;
+
+/// One chapter of a published version, as the chapter page shows it.
+#[derive(Debug)]
+pub struct Chapter {
+    pub view: ChapterView,
+    pub sections: Vec<SectionTitles>,
+    pub video: Option<Video>,
+    /// Every chapter of the version, in order, without their text.
+    pub chapters: Vec<ChapterSummary>,
+    pub practice: Vec<Question>,
+}
+
+/// Entries kept at most; past that the map starts again (a new version was published, or
+/// many courses are read).
+const MOST: usize = 1024;
+
+#[derive(Default)]
+pub struct Published {
+    chapters: Mutex<HashMap<(i64, String), Arc<Chapter>>>,
+}
+
+impl Published {
+    pub fn get(&self, version: i64, key: &str) -> Option<Arc<Chapter>> {
+        let chapters = self.chapters.lock().ok()?;
+        chapters.get(&(version, key.to_owned())).cloned()
+    }
+
+    pub fn keep(&self, version: i64, chapter: Chapter) -> Arc<Chapter> {
+        let chapter = Arc::new(chapter);
+        if let Ok(mut chapters) = self.chapters.lock() {
+            if chapters.len() >= MOST {
+                chapters.clear();
+            }
+            chapters.insert((version, chapter.view.key.clone()), chapter.clone());
+        }
+        chapter
+    }
+}
