@@ -154,18 +154,8 @@ pub async fn chapter(
         .state
         .db
         .read(move |conn| {
-            let Some(version) = db::learning::current_version(conn, &slug)? else {
+            let Some((version, content)) = current_chapter(&state, conn, &slug, &wanted)? else {
                 return Ok::<_, DbError>(None);
-            };
-            let content = match state.published.get(version.version_id, &wanted) {
-                Some(content) => content,
-                None => {
-                    let Some(content) = published_chapter(conn, version.version_id, &wanted)?
-                    else {
-                        return Ok(None);
-                    };
-                    state.published.keep(version.version_id, content)
-                }
             };
             // A learner reading on (or reloading) a chapter they are already at needs no
             // write: last activity is kept to within ACTIVITY_STEP.
@@ -220,6 +210,27 @@ pub async fn chapter(
     page.insert("next", &chapters.get(index + 1));
     page.insert("total", &chapters.len());
     ctx.render("learner/chapter.html", &page)
+}
+
+/// The current version of a course and one of its chapters as published: from memory
+/// after the first time.
+fn current_chapter(
+    state: &crate::state::AppState,
+    conn: &mut db::DbConnection,
+    slug: &str,
+    key: &str,
+) -> Result<Option<(CourseVersion, std::sync::Arc<published::Chapter>)>, DbError> {
+    let Some(version) = db::learning::current_version(conn, slug)? else {
+        return Ok(None);
+    };
+    if let Some(content) = state.published.get(version.version_id, key) {
+        return Ok(Some((version, content)));
+    }
+    let Some(content) = published_chapter(conn, version.version_id, key)? else {
+        return Ok(None);
+    };
+    let content = state.published.keep(version.version_id, content);
+    Ok(Some((version, content)))
 }
 
 /// A published chapter with what its page shows, read and parsed from the database.
@@ -493,19 +504,14 @@ pub async fn check(
     };
     let answers = crate::quizzes::answers_from_form(&fields);
     let wanted = key.clone();
+    let state = ctx.state.clone();
     let found = ctx
         .state
         .db
-        .read(move |conn| {
-            let Some((version, chapters)) = db::learning::current_with_chapters(conn, &slug)?
-            else {
-                return Ok::<_, DbError>(None);
-            };
-            let questions = db::quizzes::questions(conn, version.version_id, Some(&wanted))?;
-            Ok(Some((version, chapters, questions)))
-        })
+        .read(move |conn| current_chapter(&state, conn, &slug, &wanted))
         .await?;
-    let (version, chapters, questions) = found.ok_or(WebError::NotFound)?;
+    let (version, content) = found.ok_or(WebError::NotFound)?;
+    let (chapters, questions) = (&content.chapters, &content.practice);
     let index = chapters
         .iter()
         .position(|c| c.key == key)
@@ -513,9 +519,9 @@ pub async fn check(
     if questions.is_empty() {
         return Err(WebError::NotFound);
     }
-    crate::quizzes::validate(&questions, &answers)
+    crate::quizzes::validate(questions, &answers)
         .map_err(|_| WebError::BadRequest("error-bad-answer"))?;
-    let feedback = crate::quizzes::feedback(&questions, &answers);
+    let feedback = crate::quizzes::feedback(questions, &answers);
     let complete = feedback.iter().all(|f| f.answered);
     if let (Some(user), true) = (
         signed_in.filter(|_| req.method() == actix_web::http::Method::POST),
