@@ -83,9 +83,7 @@ struct Fixture {
 
 fn prepare(db: &Db, postgres: bool, key: &[u8], base: &str) -> Fixture {
     let d = Dialect { postgres };
-    let course = db
-        .blocking(|conn| Ok::<_, DbError>(seed::seed(conn, &d)))
-        .expect("seed");
+    let course = seed::seed(db, &d);
     let hash = sala::accounts::password::hash(
         &sala::accounts::fields::Password::parse(PASSWORD).expect("password"),
     )

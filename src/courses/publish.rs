@@ -181,6 +181,7 @@ pub async fn publish_draft(
         }
         let number = latest.map_or(1, |(n, _)| n + 1);
         db::courses::set_published(conn, version, number, now)?;
+        db::courses::number_chapters(conn, draft.course_id, version)?;
         audit::record(
             conn,
             &actor,
@@ -308,6 +309,7 @@ fn store(
         )?;
     }
     if let Some(number) = number {
+        db::courses::number_chapters(conn, course, version_id)?;
         let actor = match by {
             Some(user) => Actor {
                 user: Some(user),

@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{chapters, course_versions, courses, media, organisations, questions};
+use super::schema::{
+    chapter_bits, chapters, course_versions, courses, media, organisations, questions,
+};
 use super::{DbConnection, DbError, on_backend};
 use crate::courses::images::MediaFile;
 use crate::organisations::OrganisationId;
@@ -351,6 +353,33 @@ pub fn set_published(
             course_versions::published_at.eq(Some(now)),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Gives each chapter of a published version that has none yet the next bit of its
+/// course, for reports to count who opened which chapter from one mask a learner
+/// (`enrolments.chapters_opened`); a course has 63 bits, and a chapter beyond them is
+/// counted from its progress rows.
+pub fn number_chapters(conn: &mut DbConnection, course: i64, version: i64) -> Result<(), DbError> {
+    let numbered: Vec<String> = chapter_bits::table
+        .filter(chapter_bits::course_id.eq(course))
+        .select(chapter_bits::chapter_key)
+        .load(conn)?;
+    let keys: Vec<String> = chapters::table
+        .filter(chapters::version_id.eq(version))
+        .order(chapters::position)
+        .select(chapters::chapter_key)
+        .load(conn)?;
+    let new = keys.iter().filter(|key| !numbered.contains(key));
+    for (bit, key) in (numbered.len()..63).zip(new) {
+        diesel::insert_into(chapter_bits::table)
+            .values((
+                chapter_bits::course_id.eq(course),
+                chapter_bits::chapter_key.eq(key),
+                chapter_bits::mask.eq(1_i64 << bit),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -292,10 +292,11 @@ pub fn record_opened(
         chapter_progress::content_hash.eq(content_hash),
         chapter_progress::opened_at.eq(now),
     );
-    on_backend!(conn, |c| diesel::insert_into(chapter_progress::table)
+    let first_time = on_backend!(conn, |c| diesel::insert_into(chapter_progress::table)
         .values(row)
         .on_conflict_do_nothing()
-        .execute(c))?;
+        .execute(c))?
+        > 0;
     let enrolment = (
         enrolments::user_id.eq(user.0),
         enrolments::course_id.eq(course),
@@ -312,6 +313,9 @@ pub fn record_opened(
             enrolments::last_activity_at.eq(now)
         ))
         .execute(c))?;
+    if first_time {
+        super::summary::chapters_opened(conn, user.0, course)?;
+    }
     Ok(())
 }
 

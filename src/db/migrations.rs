@@ -40,14 +40,25 @@ pub fn revert_all(conn: &mut DbConnection) -> Result<(), DbError> {
     .map_err(|e| DbError::Migration(e.to_string()))
 }
 
-/// Reverts the newest migration (used by the test that checks an upgrade computes what
-/// the newest migration adds from the data already there).
-pub fn revert_last(conn: &mut DbConnection) -> Result<(), DbError> {
-    match conn {
-        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map(drop),
-        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map(drop),
+/// Reverts the migration `name` and every newer one (used by the tests that check an
+/// upgrade computes what a migration adds from the data already there).
+pub fn revert_from(conn: &mut DbConnection, name: &str) -> Result<(), DbError> {
+    let (sqlite, postgres) = names();
+    let names = match conn {
+        DbConnection::Sqlite(_) => sqlite,
+        DbConnection::Postgres(_) => postgres,
+    };
+    let Some(at) = names.iter().position(|n| n == name) else {
+        return Err(DbError::Migration(format!("no migration named {name}")));
+    };
+    for _ in at..names.len() {
+        match conn {
+            DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map(drop),
+            DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map(drop),
+        }
+        .map_err(|e| DbError::Migration(e.to_string()))?;
     }
-    .map_err(|e| DbError::Migration(e.to_string()))
+    Ok(())
 }
 
 /// The names of the migrations embedded for each backend, in order.

@@ -295,9 +295,13 @@ impl Db {
         self.read(|conn| conn.ping().map_err(DbError::from)).await
     }
 
-    /// Applies the pending migrations of this backend.
+    /// Applies the pending migrations of this backend, then what a migration could not do
+    /// in SQL: grading the answers of attempts submitted before attempts kept a tally of
+    /// them, a batch a transaction.
     pub fn migrate(&self) -> Result<(), DbError> {
-        self.blocking(migrations::run_pending)
+        self.blocking(migrations::run_pending)?;
+        while self.blocking_write(|conn| quizzes::tally_untallied(conn, 500))? > 0 {}
+        Ok(())
     }
 }
 

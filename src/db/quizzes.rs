@@ -7,6 +7,7 @@ use super::schema::{attempt_answers, attempts, chapter_progress, completions, qu
 use super::{DbConnection, DbError};
 use crate::accounts::UserId;
 use crate::courses::Question;
+use crate::quizzes::Tally;
 
 /// The questions of a version's practice check for `chapter`, or of its final assessment
 /// (`chapter` = `None`), in the order written.
@@ -182,12 +183,14 @@ pub fn save_answer(
     Ok(())
 }
 
-/// Closes an attempt with its result; false when it was already submitted.
+/// Closes an attempt with its result and the tally of its answers for reports; false when
+/// it was already submitted.
 pub fn submit(
     conn: &mut DbConnection,
     attempt: i64,
     score: i32,
     passed: bool,
+    tally: Option<Tally>,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let changed = diesel::update(
@@ -199,6 +202,8 @@ pub fn submit(
         attempts::submitted_at.eq(Some(now)),
         attempts::score.eq(Some(score)),
         attempts::passed.eq(Some(passed)),
+        attempts::answered_bits.eq(tally.map(|t| t.answered)),
+        attempts::missed_bits.eq(tally.map(|t| t.missed)),
     ))
     .execute(conn)?;
     Ok(changed == 1)
@@ -257,4 +262,49 @@ pub fn record_completion(
         super::summary::completed(conn, user.0, course, now)?;
     }
     Ok(inserted == 1)
+}
+
+/// Tallies the answers of up to `batch` submitted attempts that have no tally yet (those
+/// submitted before attempts kept one: migration 000013), for reports; how many it
+/// tallied. Attempts of a final assessment too large for a tally are not picked: the
+/// report reads their answers.
+pub fn tally_untallied(conn: &mut DbConnection, batch: i64) -> Result<usize, DbError> {
+    let small_enough = questions::table
+        .filter(questions::quiz.eq("final"))
+        .group_by(questions::version_id)
+        .having(diesel::dsl::count_star().le(Tally::MAX_QUESTIONS as i64))
+        .select(questions::version_id);
+    let untallied: Vec<(i64, i64)> = attempts::table
+        .filter(attempts::submitted_at.is_not_null())
+        .filter(attempts::answered_bits.is_null())
+        .filter(attempts::version_id.eq_any(small_enough))
+        .order(attempts::id)
+        .limit(batch)
+        .select((attempts::id, attempts::version_id))
+        .load(conn)?;
+    let mut pools = std::collections::HashMap::new();
+    let mut tallied = 0;
+    for (id, version) in &untallied {
+        if !pools.contains_key(version) {
+            pools.insert(*version, questions(conn, *version, None)?);
+        }
+        let mut answered = crate::quizzes::Answers::new();
+        for (key, chosen) in answers(conn, *id)? {
+            answered.insert(key, serde_json::from_str(&chosen).unwrap_or_default());
+        }
+        let Some(tally) = pools
+            .get(version)
+            .and_then(|pool| Tally::of(pool, &answered))
+        else {
+            continue;
+        };
+        diesel::update(attempts::table.find(id))
+            .set((
+                attempts::answered_bits.eq(tally.answered),
+                attempts::missed_bits.eq(tally.missed),
+            ))
+            .execute(conn)?;
+        tallied += 1;
+    }
+    Ok(tallied)
 }

@@ -7,14 +7,17 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count, count_star, sql};
+use diesel::dsl::{count, count_star, exists, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer};
 
 use super::schema::{
-    attempt_answers, attempts, chapter_progress, enrolments, invitations, organisations, provinces,
+    attempt_answers, attempts, chapter_bits, chapter_progress, enrolments, invitations,
+    organisations, provinces,
 };
 use super::{DbConnection, DbError, lower, lower_or_null, on_backend};
+use crate::courses::Question;
+use crate::quizzes::Tally;
 use crate::reports::{Listing, Missed, Order, Person, Stage, Stages};
 
 /// Whose figures: the invitations of these cohorts (all of one course), optionally only
@@ -97,12 +100,20 @@ struct StageRow {
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
     hours: Option<i64>,
     #[diesel(sql_type = BigInt)]
+    opened: i64,
+    #[diesel(sql_type = BigInt)]
     people: i64,
 }
 
-/// How many people of the population are at each stage, and how many hours those who
-/// finished took from starting (whole hours), in one pass over the population.
-pub fn stages(conn: &mut DbConnection, pop: &Population, chapters: i64) -> Result<Stages, DbError> {
+/// How many people of the population are at each stage, how many hours those who finished
+/// took from starting (whole hours), and how many opened each of `chapters` (the keys of
+/// the course's chapters), in one pass over the population: the chapters opened are a
+/// mask on each enrolment (a bit a chapter key, `db::courses::number_chapters`).
+pub fn stages(
+    conn: &mut DbConnection,
+    pop: &Population,
+    chapters: &[String],
+) -> Result<Stages, DbError> {
     let hours = match conn {
         DbConnection::Sqlite(_) => {
             "CAST((julianday(enrolments.completed_at) - julianday(enrolments.started_at)) \
@@ -114,23 +125,66 @@ pub fn stages(conn: &mut DbConnection, pop: &Population, chapters: i64) -> Resul
         }
     };
     let query = format!(
-        "SELECT {stage} AS stage, {hours} AS hours, COUNT(*) AS people FROM invitations \
+        "SELECT {stage} AS stage, {hours} AS hours, \
+           COALESCE(enrolments.chapters_opened, 0) AS opened, COUNT(*) AS people \
+         FROM invitations \
          LEFT JOIN enrolments ON enrolments.user_id = invitations.user_id \
            AND enrolments.course_id = {course} \
-         WHERE {population} GROUP BY 1, 2",
-        stage = stage_sql(chapters),
+         WHERE {population} GROUP BY 1, 2, 3",
+        stage = stage_sql(chapters.len() as i64),
         course = pop.course_id,
         population = pop.condition(),
     );
     let rows: Vec<StageRow> = on_backend!(conn, |c| diesel::sql_query(&query).load(c))?;
+    let bits: Vec<(String, i64)> = chapter_bits::table
+        .filter(chapter_bits::course_id.eq(pop.course_id))
+        .select((chapter_bits::chapter_key, chapter_bits::mask))
+        .load(conn)?;
     let mut stages = Stages::default();
+    for (key, _) in &bits {
+        stages.opened.insert(key.clone(), 0);
+    }
     for row in rows {
         stages.at_stage[stage_of(row.stage) as usize] += row.people;
         if let Some(hours) = row.hours {
             stages.hours_to_finish.push((hours, row.people));
         }
+        for (key, mask) in &bits {
+            if row.opened & mask != 0 {
+                *stages.opened.entry(key.clone()).or_default() += row.people;
+            }
+        }
+    }
+    let unnumbered: Vec<&String> = chapters
+        .iter()
+        .filter(|key| !stages.opened.contains_key(*key))
+        .collect();
+    if !unnumbered.is_empty() {
+        stages
+            .opened
+            .extend(reach_from_progress(conn, pop, &unnumbered)?);
     }
     Ok(stages)
+}
+
+/// How many of the population opened each of `chapters`, from the progress rows: for the
+/// chapters of a course beyond the 63 that have a bit.
+fn reach_from_progress(
+    conn: &mut DbConnection,
+    pop: &Population,
+    chapters: &[&String],
+) -> Result<HashMap<String, i64>, DbError> {
+    let rows: Vec<(String, i64)> = chapter_progress::table
+        .filter(chapter_progress::course_id.eq(pop.course_id))
+        .filter(chapter_progress::chapter_key.eq_any(chapters))
+        .filter(sql::<Bool>(&pop.accounts("chapter_progress.user_id")))
+        .group_by(chapter_progress::chapter_key)
+        .select((
+            chapter_progress::chapter_key,
+            count(chapter_progress::user_id).aggregate_distinct(),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The people of the population that `listing` shows, with their office, province and
@@ -302,86 +356,131 @@ fn join(km: Option<String>, en: Option<String>) -> String {
     }
 }
 
-/// How many of the population opened each chapter (by chapter key).
-pub fn chapter_reach(
-    conn: &mut DbConnection,
-    pop: &Population,
-) -> Result<HashMap<String, i64>, DbError> {
-    let rows: Vec<(String, i64)> = chapter_progress::table
-        .filter(chapter_progress::course_id.eq(pop.course_id))
-        .filter(sql::<Bool>(&pop.accounts("chapter_progress.user_id")))
-        .group_by(chapter_progress::chapter_key)
-        .select((
-            chapter_progress::chapter_key,
-            count(chapter_progress::user_id).aggregate_distinct(),
-        ))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
+#[derive(QueryableByName)]
+struct TallyRow {
+    #[diesel(sql_type = BigInt)]
+    version: i64,
+    #[diesel(sql_type = BigInt)]
+    answered: i64,
+    #[diesel(sql_type = BigInt)]
+    missed: i64,
+    #[diesel(sql_type = BigInt)]
+    attempts: i64,
 }
 
 /// For each question of the final assessment, how often the population answered it and
-/// how often wrongly, over every submitted attempt.
+/// how often wrongly, over every submitted attempt: from the tally kept on each attempt
+/// (`crate::quizzes::Tally`), and from the answers of any attempt without one.
 pub fn missed(conn: &mut DbConnection, pop: &Population) -> Result<Vec<Missed>, DbError> {
-    let answers: Vec<(i64, String, String, i64)> = attempts::table
-        .inner_join(attempt_answers::table)
+    let query = format!(
+        "SELECT version_id AS version, answered_bits AS answered, \
+           COALESCE(missed_bits, 0) AS missed, \
+           COUNT(*) AS attempts FROM attempts \
+         WHERE course_id = {course} AND submitted_at IS NOT NULL \
+           AND answered_bits IS NOT NULL AND {population} \
+         GROUP BY 1, 2, 3",
+        course = pop.course_id,
+        population = pop.accounts("attempts.user_id"),
+    );
+    let tallies: Vec<TallyRow> = on_backend!(conn, |c| diesel::sql_query(&query).load(c))?;
+    let untallied = attempts::table
         .filter(attempts::course_id.eq(pop.course_id))
         .filter(attempts::submitted_at.is_not_null())
-        .filter(sql::<Bool>(&pop.accounts("attempts.user_id")))
-        .group_by((
-            attempts::version_id,
-            attempt_answers::question_key,
-            attempt_answers::chosen,
-        ))
-        .select((
-            attempts::version_id,
-            attempt_answers::question_key,
-            attempt_answers::chosen,
-            count_star(),
-        ))
-        .load(conn)?;
-    let mut questions = HashMap::new();
-    let mut tallies: HashMap<String, Missed> = HashMap::new();
-    for (version, key, chosen, n) in answers {
-        if let std::collections::hash_map::Entry::Vacant(e) = questions.entry(version) {
+        .filter(attempts::answered_bits.is_null());
+    // Usually none: every attempt is tallied when it is graded (index `attempts_untallied`).
+    let untallied: Vec<(i64, String, String, i64)> =
+        if !diesel::select(exists(untallied)).get_result::<bool>(conn)? {
+            Vec::new()
+        } else {
+            untallied
+                .inner_join(attempt_answers::table)
+                .filter(sql::<Bool>(&pop.accounts("attempts.user_id")))
+                .group_by((
+                    attempts::version_id,
+                    attempt_answers::question_key,
+                    attempt_answers::chosen,
+                ))
+                .select((
+                    attempts::version_id,
+                    attempt_answers::question_key,
+                    attempt_answers::chosen,
+                    count_star(),
+                ))
+                .load(conn)?
+        };
+    let mut pools: HashMap<i64, Vec<Question>> = HashMap::new();
+    for version in tallies
+        .iter()
+        .map(|t| t.version)
+        .chain(untallied.iter().map(|u| u.0))
+    {
+        if let std::collections::hash_map::Entry::Vacant(e) = pools.entry(version) {
             e.insert(super::quizzes::questions(conn, version, None)?);
         }
-        let Some(question) = questions
-            .get(&version)
-            .and_then(|qs: &Vec<crate::courses::Question>| qs.iter().find(|q| q.key == key))
-        else {
+    }
+    let mut missed: HashMap<String, Missed> = HashMap::new();
+    let mut count = |question: &Question, wrong: bool, n: i64| {
+        let tally = missed
+            .entry(question.key.clone())
+            .or_insert_with(|| Missed {
+                key: question.key.clone(),
+                prompt_km: question.prompt.km.clone(),
+                prompt_en: question.prompt.en.clone(),
+                answered: 0,
+                wrong: 0,
+                percent: 0,
+            });
+        tally.answered += n;
+        if wrong {
+            tally.wrong += n;
+        }
+    };
+    for row in &tallies {
+        let tally = Tally {
+            answered: row.answered,
+            missed: row.missed,
+        };
+        let pool = pools.get(&row.version).map_or(&[][..], Vec::as_slice);
+        for (question, wrong) in tally.questions(pool) {
+            count(question, wrong, row.attempts);
+        }
+    }
+    for (version, key, chosen, n) in untallied {
+        let pool = pools.get(&version).map_or(&[][..], Vec::as_slice);
+        let Some(question) = pool.iter().find(|q| q.key == key) else {
             continue;
         };
         let chosen: BTreeSet<String> = serde_json::from_str(&chosen).unwrap_or_default();
-        let tally = tallies.entry(key.clone()).or_insert_with(|| Missed {
-            key: key.clone(),
-            prompt_km: question.prompt.km.clone(),
-            prompt_en: question.prompt.en.clone(),
-            answered: 0,
-            wrong: 0,
-            percent: 0,
-        });
-        tally.answered += n;
-        if !crate::quizzes::is_correct(question, &chosen) {
-            tally.wrong += n;
-        }
+        count(question, !crate::quizzes::is_correct(question, &chosen), n);
     }
-    Ok(tallies.into_values().collect())
+    Ok(missed.into_values().collect())
 }
 
-/// One enrolment's progress summary: (user, course, chapters read, completed at, certified).
-pub type Summary = (i64, i64, i64, Option<NaiveDateTime>, bool);
+/// One enrolment's progress summary: (user, course, chapters opened (a bit each), chapters
+/// read, completed at, certified), and the tallies of the attempts: (attempt, answered,
+/// missed).
+pub type Summaries = (
+    Vec<(i64, i64, i64, i64, Option<NaiveDateTime>, bool)>,
+    Vec<(i64, Option<i64>, Option<i64>)>,
+);
 
-/// Every enrolment's progress summary, in (user, course) order, to check them against the
-/// rows they summarise.
-pub fn summaries(conn: &mut DbConnection) -> Result<Vec<Summary>, DbError> {
-    Ok(enrolments::table
+/// Every enrolment's progress summary, in (user, course) order, and every attempt's tally,
+/// to check them against the rows they summarise.
+pub fn summaries(conn: &mut DbConnection) -> Result<Summaries, DbError> {
+    let enrolled = enrolments::table
         .order((enrolments::user_id, enrolments::course_id))
         .select((
             enrolments::user_id,
             enrolments::course_id,
+            enrolments::chapters_opened,
             enrolments::chapters_read,
             enrolments::completed_at,
             enrolments::certified,
         ))
-        .load(conn)?)
+        .load(conn)?;
+    let tallies = attempts::table
+        .order(attempts::id)
+        .select((attempts::id, attempts::answered_bits, attempts::missed_bits))
+        .load(conn)?;
+    Ok((enrolled, tallies))
 }

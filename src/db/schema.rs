@@ -176,6 +176,15 @@ diesel::table! {
         chapters_read -> BigInt,
         completed_at -> Nullable<Timestamp>,
         certified -> Bool,
+        chapters_opened -> BigInt,
+    }
+}
+
+diesel::table! {
+    chapter_bits (course_id, chapter_key) {
+        course_id -> BigInt,
+        chapter_key -> Text,
+        mask -> BigInt,
     }
 }
 
@@ -194,6 +203,8 @@ diesel::table! {
         submitted_at -> Nullable<Timestamp>,
         score -> Nullable<Integer>,
         passed -> Nullable<Bool>,
+        answered_bits -> Nullable<BigInt>,
+        missed_bits -> Nullable<BigInt>,
     }
 }
 
@@ -270,6 +281,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     media,
     chapter_progress,
     enrolments,
+    chapter_bits,
     attempts,
     attempt_answers,
     completions,

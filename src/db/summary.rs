@@ -1,5 +1,5 @@
 //! The summary of a learner's progress in a course, kept on their enrolment row (chapters
-//! read, when they completed, whether they hold a certificate in force) so that reports over
+//! opened and read, when they completed, whether they hold a certificate in force) so that reports over
 //! a whole ministry read one row a person. The write functions that change progress call
 //! these in the same transaction; each recomputes its figure from the rows it summarises,
 //! so a retried or doubled request leaves the summary right.
@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::{count, exists};
 use diesel::prelude::*;
 
-use super::schema::{certificates, chapter_progress, enrolments};
+use super::schema::{certificates, chapter_bits, chapter_progress, enrolments};
 use super::{DbConnection, DbError, on_backend};
 
 /// Makes sure the learner has an enrolment in the course: someone who completes or is
@@ -44,6 +44,31 @@ fn enrolment(
     enrolments::table
         .filter(enrolments::user_id.eq(user))
         .filter(enrolments::course_id.eq(course))
+}
+
+/// Marks the chapters the learner has opened (any version of each), a bit a chapter
+/// (`db::courses::number_chapters`).
+pub(super) fn chapters_opened(
+    conn: &mut DbConnection,
+    user: i64,
+    course: i64,
+) -> Result<(), DbError> {
+    let masks: Vec<i64> = chapter_bits::table
+        .filter(chapter_bits::course_id.eq(course))
+        .filter(
+            chapter_bits::chapter_key.eq_any(
+                chapter_progress::table
+                    .filter(chapter_progress::user_id.eq(user))
+                    .filter(chapter_progress::course_id.eq(course))
+                    .select(chapter_progress::chapter_key),
+            ),
+        )
+        .select(chapter_bits::mask)
+        .load(conn)?;
+    diesel::update(enrolment(user, course))
+        .set(enrolments::chapters_opened.eq(masks.iter().fold(0, |all, m| all | m)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Counts the chapters the learner has read to the end (any version of each).

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use rand::RngCore;
 use serde::Serialize;
 
-use super::{AnswerError, Answers, Draw, is_correct, score};
+use super::{AnswerError, Answers, Draw, Tally, is_correct, score};
 use crate::accounts::UserId;
 use crate::certificates::{Authority, Completed};
 use crate::courses::{CourseMeta, Question};
@@ -291,7 +291,8 @@ pub async fn submit(
                 .map_err(|e| FinalError::Db(DbError::Corrupt(e.to_string())))?;
             let result = score(&pool, &attempt.draw, &attempt.answers);
             let passed = i64::from(result) >= meta.pass_mark;
-            if !db::quizzes::submit(conn, id, result, passed, now)? {
+            let tally = Tally::of(&pool, &attempt.answers);
+            if !db::quizzes::submit(conn, id, result, passed, tally, now)? {
                 return Ok(None);
             }
             let standing = standing_in(conn, user, &version, now)?;

@@ -152,6 +152,50 @@ pub fn score(pool: &[Question], draw: &Draw, answers: &Answers) -> i32 {
     (right * 100 / draw.questions.len()) as i32
 }
 
+/// Which questions of a final assessment an attempt answered and which it answered wrongly,
+/// kept with the attempt for reports: a bit per question, in the order of the version's
+/// final assessment (`pool`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub answered: i64,
+    pub missed: i64,
+}
+
+impl Tally {
+    /// At most this many questions fit (a bit each in a positive 64-bit integer).
+    pub const MAX_QUESTIONS: usize = 63;
+
+    /// The tally of `answers` against `pool`; `None` when the pool has more questions than
+    /// fit, and the report reads the answers instead.
+    pub fn of(pool: &[Question], answers: &Answers) -> Option<Tally> {
+        if pool.len() > Self::MAX_QUESTIONS {
+            return None;
+        }
+        let mut tally = Tally {
+            answered: 0,
+            missed: 0,
+        };
+        for (bit, question) in pool.iter().enumerate() {
+            if let Some(chosen) = answers.get(&question.key) {
+                tally.answered |= 1 << bit;
+                if !is_correct(question, chosen) {
+                    tally.missed |= 1 << bit;
+                }
+            }
+        }
+        Some(tally)
+    }
+
+    /// The questions of `pool` answered, each with whether it was missed.
+    pub fn questions(self, pool: &[Question]) -> impl Iterator<Item = (&Question, bool)> {
+        pool.iter()
+            .take(Self::MAX_QUESTIONS)
+            .enumerate()
+            .filter(move |(bit, _)| self.answered & (1 << bit) != 0)
+            .map(move |(bit, q)| (q, self.missed & (1 << bit) != 0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,5 +275,28 @@ mod tests {
         let mut other = Answers::new();
         other.insert("zzz".into(), set(&["x"]));
         assert_eq!(validate(&pool, &other), Err(AnswerError::UnknownQuestion));
+    }
+
+    #[test]
+    fn a_tally_reads_back_as_the_answers_it_was_made_from() {
+        let pool: Vec<Question> = (0..5)
+            .map(|i| question(&format!("q{i}"), QuestionKind::Single, &["x"], &["x", "y"]))
+            .collect();
+        let mut answers = Answers::new();
+        answers.insert("q0".into(), set(&["x"]));
+        answers.insert("q2".into(), set(&["y"]));
+        answers.insert("q4".into(), set(&[]));
+        answers.insert("gone".into(), set(&["x"]));
+        let tally = Tally::of(&pool, &answers).expect("fits");
+        let read: Vec<(&str, bool)> = tally
+            .questions(&pool)
+            .map(|(q, missed)| (q.key.as_str(), missed))
+            .collect();
+        assert_eq!(read, [("q0", false), ("q2", true), ("q4", true)]);
+        let big: Vec<Question> = (0..64)
+            .map(|i| question(&format!("q{i}"), QuestionKind::Single, &["x"], &["x"]))
+            .collect();
+        assert_eq!(Tally::of(&big, &answers), None, "64 questions do not fit");
+        assert!(Tally::of(&big[..63], &answers).is_some());
     }
 }

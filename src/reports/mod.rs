@@ -120,12 +120,14 @@ pub fn reach(
         .collect()
 }
 
-/// How many people are at each stage (not cumulative, in stage order), and how long
-/// those who finished took: (whole hours from starting to finishing, how many people).
+/// How many people are at each stage (not cumulative, in stage order), how long those
+/// who finished took (whole hours from starting to finishing, how many people), and how
+/// many opened each chapter (by chapter key).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stages {
     pub at_stage: [i64; 6],
     pub hours_to_finish: Vec<(i64, i64)>,
+    pub opened: HashMap<String, i64>,
 }
 
 /// The median time from starting to finishing, in hours, from how many people took how

@@ -64,7 +64,6 @@ struct Scope {
 #[derive(Default)]
 struct Figures {
     stages: reports::Stages,
-    opened: std::collections::HashMap<String, i64>,
     missed: Vec<reports::Missed>,
     shown: usize,
     page_number: usize,
@@ -163,8 +162,9 @@ fn figures(
             ..Figures::default()
         });
     };
-    let chapters = scope.chapters.len() as i64;
-    let stages = db::reports::stages(conn, pop, chapters)?;
+    let keys: Vec<String> = scope.chapters.iter().map(|c| c.0.clone()).collect();
+    let chapters = keys.len() as i64;
+    let stages = db::reports::stages(conn, pop, &keys)?;
     // Without a search, how many the list shows is known from the stages.
     let shown = if listing.search.trim().is_empty() {
         match listing.stage {
@@ -180,7 +180,6 @@ fn figures(
     let window = ((page_number - 1) * PAGE_SIZE, PAGE_SIZE);
     Ok(Figures {
         stages,
-        opened: db::reports::chapter_reach(conn, pop)?,
         missed: reports::most_missed(db::reports::missed(conn, pop)?),
         shown,
         page_number,
@@ -237,7 +236,7 @@ pub async fn page(
             })
             .collect::<Vec<_>>(),
     );
-    let reach = reports::reach(&scope.chapters, &figures.opened, total);
+    let reach = reports::reach(&scope.chapters, &figures.stages.opened, total);
     let reach_svg = chart::bars(
         &i18n::translate(lang, "report-reach"),
         &reach
