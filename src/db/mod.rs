@@ -90,9 +90,12 @@ pub enum Backend {
 
 /// SQLite settings applied to every new connection: WAL so readers never block the writer,
 /// a busy timeout so writers queue instead of failing, foreign keys enforced, and a full
-/// sync so an acknowledged write survives a crash.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+/// sync so an acknowledged write survives a crash. The busy timeout comes first: setting
+/// the journal mode waits for the database like any statement, and another process's last
+/// connection may be checkpointing its write-ahead log as it closes (a benchmark that
+/// reopened the file after seeding it failed with "database is locked").
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 struct ConnectionManager {
     url: DatabaseUrl,
