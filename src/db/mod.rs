@@ -244,6 +244,27 @@ impl Db {
         .map_err(|e| DbError::Unavailable(format!("blocking task failed: {e}")))?
     }
 
+    /// Runs `f`, a look-up of a few rows by key, as soon as possible. On SQLite that is at
+    /// once on the calling thread when a pooled connection is free: reading a few rows from
+    /// the page cache takes microseconds, less than handing the work to the blocking pool
+    /// and waking the caller again, which `perf` showed as the largest cost left on the
+    /// chapter page. Otherwise (every connection busy, or PostgreSQL, where each query is
+    /// a round trip over the network) it is `read`. Never for reports or anything that
+    /// scans: it holds up the other requests of this worker while it runs.
+    pub async fn lookup<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        if self.backend == Backend::Sqlite
+            && let Some(mut conn) = self.pool.try_get()
+        {
+            return f(&mut conn);
+        }
+        self.read(f).await
+    }
+
     /// Runs `f` in a write transaction: everything of `f` or nothing, answered once it is
     /// committed. On SQLite this process's writes queue in arrival order for one writer
     /// (SQLite's own busy wait is not fair: a background job writing back to back starved

@@ -88,7 +88,7 @@ impl Ctx {
             Some(id) => {
                 let loaded = state
                     .db
-                    .read(move |conn| {
+                    .lookup(move |conn| {
                         let Some(user) = db::users::find(conn, UserId(id))? else {
                             return Ok::<_, db::DbError>(None);
                         };

@@ -153,7 +153,7 @@ pub async fn chapter(
     let found = ctx
         .state
         .db
-        .read(move |conn| {
+        .lookup(move |conn| {
             let Some((version, content)) = current_chapter(&state, conn, &slug, &wanted)? else {
                 return Ok::<_, DbError>(None);
             };
