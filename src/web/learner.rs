@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
-use super::published;
+use super::{published, render};
 use crate::accounts::UserId;
 use crate::db::{self, DbError};
+use crate::i18n::Lang;
 use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion};
 
 /// How fresh "last activity" is kept when a learner re-opens the chapter they are at:
@@ -196,12 +197,17 @@ pub async fn chapter(
         &content.video,
         &content.practice,
     );
+    let body = match ctx.lang {
+        Lang::Km => &chapter.html_km,
+        Lang::En => &chapter.html_en,
+    };
     let mut page = ctx.page();
     page.insert("video", &video);
     page.insert("practice", &practice);
     page.insert("base", &format!("/courses/{}", version.slug));
     page.insert("course", &version);
-    page.insert("chapter", &chapter);
+    page.insert("chapter", &ChapterHead::of(chapter));
+    page.insert("body", render::BODY_MARK);
     page.insert("sections", &sections);
     page.insert(
         "previous",
@@ -209,7 +215,29 @@ pub async fn chapter(
     );
     page.insert("next", &chapters.get(index + 1));
     page.insert("total", &chapters.len());
-    ctx.render("learner/chapter.html", &page)
+    // A published version never changes: its number and the chapter name the text.
+    let tag = format!("{}/{}", version.version_id, chapter.key);
+    ctx.render_with_body("learner/chapter.html", &page, body, &tag)
+}
+
+/// What the chapter page's template needs of the chapter besides its text.
+#[derive(Serialize)]
+struct ChapterHead<'a> {
+    key: &'a str,
+    position: i32,
+    title_km: &'a str,
+    title_en: &'a str,
+}
+
+impl<'a> ChapterHead<'a> {
+    fn of(chapter: &'a db::courses::ChapterView) -> Self {
+        Self {
+            key: &chapter.key,
+            position: chapter.position,
+            title_km: &chapter.title_km,
+            title_en: &chapter.title_en,
+        }
+    }
 }
 
 /// The current version of a course and one of its chapters as published: from memory

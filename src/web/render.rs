@@ -127,8 +127,42 @@ impl Ctx {
         if status != StatusCode::OK {
             return Ok(html_response(status, html));
         }
-        // A revisited page that did not change costs a few header bytes, not the page.
-        let etag = page_etag(&html, self.lang);
+        let etag = page_etag(&[html.as_bytes()], self.lang);
+        self.unless_unchanged(etag, || html)
+    }
+
+    /// Renders `template` around `body`, HTML stored when a course was published that
+    /// never changes (a chapter's text), which the template places with `{{ body | safe }}`
+    /// given `body = BODY_MARK`. The body does not pass through the template: Tera would
+    /// copy it into its context and again into the page, check the whole page's UTF-8, and
+    /// the ETag would hash it — on the chapter page those were the largest costs after the
+    /// database (`perf`). `body_tag` names the body for the ETag (what it is a version of).
+    pub fn render_with_body(
+        &self,
+        template: &str,
+        page: &tera::Context,
+        body: &str,
+        body_tag: &str,
+    ) -> Result<HttpResponse, WebError> {
+        let frame = self
+            .state
+            .templates
+            .render(template, page)
+            .map_err(TemplateError::from)?;
+        let etag = page_etag(&[frame.as_bytes(), body_tag.as_bytes()], self.lang);
+        self.unless_unchanged(etag, || match frame.split_once(BODY_MARK) {
+            Some((before, after)) => [before, body, after].concat(),
+            None => frame,
+        })
+    }
+
+    /// A 304 when the browser has this page already (a revisit costs a few header bytes,
+    /// not the page), else the page made by `html` with its ETag.
+    fn unless_unchanged(
+        &self,
+        etag: String,
+        html: impl FnOnce() -> String,
+    ) -> Result<HttpResponse, WebError> {
         if self
             .if_none_match
             .as_deref()
@@ -139,7 +173,7 @@ impl Ctx {
                 .insert_header((CACHE_CONTROL, "private, no-cache"))
                 .finish());
         }
-        let mut response = html_response(status, html);
+        let mut response = html_response(StatusCode::OK, html());
         response.headers_mut().insert(
             ETAG,
             actix_web::http::header::HeaderValue::from_str(&etag)
@@ -162,14 +196,21 @@ impl Ctx {
     }
 }
 
-/// A weak validator for a rendered page: a digest of its bytes (and language, which
+/// Where `render_with_body` puts the body. It starts with `<`, so no escaped value in the
+/// template can produce it.
+pub const BODY_MARK: &str = "<!--sala:body-->";
+
+/// A weak validator for a rendered page: a digest of its parts (and language, which
 /// changes `Content-Language`-like details the body alone may not show).
-fn page_etag(html: &str, lang: Lang) -> String {
+fn page_etag(parts: &[&[u8]], lang: Lang) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::new()
-        .chain_update(lang.code())
-        .chain_update(html.as_bytes())
-        .finalize();
+    let mut hasher = Sha256::new().chain_update(lang.code());
+    for part in parts {
+        // Each part's length first, so that moving bytes between parts changes the tag.
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
     let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
     format!("W/\"{hex}\"")
 }

@@ -95,3 +95,41 @@ async fn a_page_that_did_not_change_keeps_its_etag(backend: Backend) {
         assert_eq!(first, second, "{path}");
     }
 }
+
+both_backends!(a_chapter_revalidates_and_shows_its_text_once);
+
+/// The chapter's text is put into the page after the template ran: it must be there once,
+/// in the reader's language, and a revisit must still be a 304.
+async fn a_chapter_revalidates_and_shows_its_text_once(backend: Backend) {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses");
+    let app = spawn!(backend, move |s| s.courses_dir = fixtures);
+    let path = "/courses/minimal/water";
+    let first = app.get(path).await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let html = first.text().await.unwrap();
+    assert_eq!(html.matches("ទឹកស្អាតសម្រាប់មនុស្សគ្រប់គ្នា").count(), 1);
+    assert!(!html.contains("Clean water for everyone"));
+    assert!(!html.contains("sala:body"), "the mark was replaced");
+    assert!(html.find("<h1>").unwrap() < html.find("ទឹកស្អាត").unwrap());
+    assert!(html.find("ទឹកស្អាត").unwrap() < html.find("</article>").unwrap());
+    let again = app
+        .client
+        .get(app.url(path))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    app.get("/lang/en?next=/").await;
+    let english = app
+        .client
+        .get(app.url(path))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(english.status(), StatusCode::OK);
+    let html = english.text().await.unwrap();
+    assert_eq!(html.matches("Clean water for everyone").count(), 1);
+    assert!(!html.contains("ទឹកស្អាតសម្រាប់មនុស្សគ្រប់គ្នា"));
+}
