@@ -165,8 +165,10 @@ pub fn database(postgres: bool, name: &str, dir: &std::path::Path) -> (String, O
             c.batch_execute(&create).map_err(DbError::from)
         })
         .expect("fresh database");
-    let base = server.rsplit_once('/').expect("a database in the URL").0;
-    (format!("{base}/{name}"), Some(admin))
+    // The same server, user and parameters (`?sslmode=…`), another database.
+    let (base, database) = server.rsplit_once('/').expect("a database in the URL");
+    let parameters = database.find('?').map_or("", |at| &database[at..]);
+    (format!("{base}/{name}{parameters}"), Some(admin))
 }
 
 pub fn drop_database(admin: Option<Db>, name: &str) {
