@@ -20,6 +20,38 @@ async fn wait_ready(app: &crate::helpers::TestApp, want: StatusCode) {
     panic!("/readyz never answered {want}");
 }
 
+/// A pooled connection is tested before it is handed out: a PostgreSQL restart between two
+/// visits cuts every connection, and must go unnoticed by the next visitor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_restart_between_requests_goes_unnoticed() {
+    let Some(cluster) = PgCluster::start() else {
+        return;
+    };
+    let url = cluster.url.clone();
+    let app = spawn!(Backend::Sqlite, |raw| raw.database_url = Some(url));
+    app.get("/lang/en?next=/").await;
+    assert_eq!(
+        app.register("dara@example.org", "Dara").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.get_html("/my").await.0, StatusCode::OK);
+    // Every pooled connection is cut by the restart.
+    cluster.stop();
+    cluster.resume();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for _ in 0..3 {
+        let (status, _) = app.get_html("/my").await;
+        assert_eq!(status, StatusCode::OK, "no 503 after a restart nobody saw");
+    }
+    let other = app.new_browser();
+    other.get("/lang/en?next=/").await;
+    assert_eq!(
+        other.register("sokha@example.org", "Sokha").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.rows("users").await, 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_under_a_running_sala_gives_a_clean_503_then_recovers() {
     let Some(cluster) = PgCluster::start() else {
