@@ -119,11 +119,7 @@ impl Ctx {
         template: &str,
         page: &tera::Context,
     ) -> Result<HttpResponse, WebError> {
-        let html = self
-            .state
-            .templates
-            .render(template, page)
-            .map_err(TemplateError::from)?;
+        let html = self.fill(template, page)?;
         if status != StatusCode::OK {
             return Ok(html_response(status, html));
         }
@@ -144,16 +140,20 @@ impl Ctx {
         body: &str,
         body_tag: &str,
     ) -> Result<HttpResponse, WebError> {
-        let frame = self
-            .state
-            .templates
-            .render(template, page)
-            .map_err(TemplateError::from)?;
+        let frame = self.fill(template, page)?;
         let etag = page_etag(&[frame.as_bytes(), body_tag.as_bytes()], self.lang);
         self.unless_unchanged(etag, || match frame.split_once(BODY_MARK) {
             Some((before, after)) => [before, body, after].concat(),
             None => frame,
         })
+    }
+
+    fn fill(&self, template: &str, page: &tera::Context) -> Result<String, WebError> {
+        Ok(self
+            .state
+            .templates
+            .render(template, page)
+            .map_err(TemplateError::from)?)
     }
 
     /// A 304 when the browser has this page already (a revisit costs a few header bytes,

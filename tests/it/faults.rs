@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use crate::helpers::disk::SmallDisk;
-use crate::helpers::{Backend, PgCluster, texts};
+use crate::helpers::{Backend, PgCluster, TestApp, texts};
 use crate::spawn;
 
 /// Polls `/readyz` until it says `want`, for up to 30 s.
-async fn wait_ready(app: &crate::helpers::TestApp, want: StatusCode) {
+async fn wait_ready(app: &TestApp, want: StatusCode) {
     for _ in 0..300 {
         if app.get("/readyz").await.status() == want {
             return;
@@ -20,29 +20,22 @@ async fn wait_ready(app: &crate::helpers::TestApp, want: StatusCode) {
     panic!("/readyz never answered {want}");
 }
 
-/// A pooled connection is tested before it is handed out: a PostgreSQL restart between two
-/// visits cuts every connection, and must go unnoticed by the next visitor.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_postgres_restart_between_requests_goes_unnoticed() {
-    let Some(cluster) = PgCluster::start() else {
-        return;
-    };
+/// Sala on a PostgreSQL cluster of its own (which the test may stop), with Dara signed up;
+/// `None` when PostgreSQL tests are not enabled.
+async fn on_own_cluster() -> Option<(PgCluster, TestApp)> {
+    let cluster = PgCluster::start()?;
     let url = cluster.url.clone();
-    let app = spawn!(Backend::Sqlite, |raw| raw.database_url = Some(url));
+    let app = TestApp::spawn_with(Backend::Sqlite, |raw| raw.database_url = Some(url)).await?;
     app.get("/lang/en?next=/").await;
     assert_eq!(
         app.register("dara@example.org", "Dara").await.status(),
         StatusCode::SEE_OTHER
     );
-    assert_eq!(app.get_html("/my").await.0, StatusCode::OK);
-    // Every pooled connection is cut by the restart.
-    cluster.stop();
-    cluster.resume();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    for _ in 0..3 {
-        let (status, _) = app.get_html("/my").await;
-        assert_eq!(status, StatusCode::OK, "no 503 after a restart nobody saw");
-    }
+    Some((cluster, app))
+}
+
+/// Someone new signs up: writes work, without restarting Sala.
+async fn another_signs_up(app: &TestApp) {
     let other = app.new_browser();
     other.get("/lang/en?next=/").await;
     assert_eq!(
@@ -52,18 +45,30 @@ async fn a_postgres_restart_between_requests_goes_unnoticed() {
     assert_eq!(app.rows("users").await, 2);
 }
 
+/// A pooled connection is tested before it is handed out: a PostgreSQL restart between two
+/// visits cuts every connection, and must go unnoticed by the next visitor.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_stopped_under_a_running_sala_gives_a_clean_503_then_recovers() {
-    let Some(cluster) = PgCluster::start() else {
+async fn a_postgres_restart_between_requests_goes_unnoticed() {
+    let Some((cluster, app)) = on_own_cluster().await else {
         return;
     };
-    let url = cluster.url.clone();
-    let app = spawn!(Backend::Sqlite, |raw| raw.database_url = Some(url));
-    app.get("/lang/en?next=/").await;
-    assert_eq!(
-        app.register("dara@example.org", "Dara").await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.get_html("/my").await.0, StatusCode::OK);
+    // Every pooled connection is cut by the restart.
+    cluster.stop();
+    cluster.resume();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for _ in 0..3 {
+        let (status, _) = app.get_html("/my").await;
+        assert_eq!(status, StatusCode::OK, "no 503 after a restart nobody saw");
+    }
+    another_signs_up(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_under_a_running_sala_gives_a_clean_503_then_recovers() {
+    let Some((cluster, app)) = on_own_cluster().await else {
+        return;
+    };
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 
     cluster.stop();
@@ -97,14 +102,7 @@ async fn postgres_stopped_under_a_running_sala_gives_a_clean_503_then_recovers()
     wait_ready(&app, StatusCode::OK).await;
     let (status, _) = app.get_html("/my").await;
     assert_eq!(status, StatusCode::OK, "the same session works again");
-    let other = app.new_browser();
-    other.get("/lang/en?next=/").await;
-    assert_eq!(
-        other.register("sokha@example.org", "Sokha").await.status(),
-        StatusCode::SEE_OTHER,
-        "writes work again without restarting Sala"
-    );
-    assert_eq!(app.rows("users").await, 2);
+    another_signs_up(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::Backend;
+use crate::helpers::{Backend, TestApp};
 use crate::{both_backends, spawn};
 
 both_backends!(
@@ -16,24 +16,12 @@ async fn pages_revalidate_with_an_etag(backend: Backend) {
     let first = app.get("/sign-in").await;
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
     assert!(etag.starts_with("W/\""));
-    let again = app
-        .client
-        .get(app.url("/sign-in"))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let again = revisit(&app, "/sign-in", &etag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert!(again.bytes().await.unwrap().is_empty());
     // Another language is another page.
     app.get("/lang/en?next=/").await;
-    let other = app
-        .client
-        .get(app.url("/sign-in"))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let other = revisit(&app, "/sign-in", &etag).await;
     assert_eq!(other.status(), StatusCode::OK);
 }
 
@@ -112,24 +100,24 @@ async fn a_chapter_revalidates_and_shows_its_text_once(backend: Backend) {
     assert!(!html.contains("sala:body"), "the mark was replaced");
     assert!(html.find("<h1>").unwrap() < html.find("ទឹកស្អាត").unwrap());
     assert!(html.find("ទឹកស្អាត").unwrap() < html.find("</article>").unwrap());
-    let again = app
-        .client
-        .get(app.url(path))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        revisit(&app, path, &etag).await.status(),
+        StatusCode::NOT_MODIFIED
+    );
     app.get("/lang/en?next=/").await;
-    let english = app
-        .client
-        .get(app.url(path))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let english = revisit(&app, path, &etag).await;
     assert_eq!(english.status(), StatusCode::OK);
     let html = english.text().await.unwrap();
     assert_eq!(html.matches("Clean water for everyone").count(), 1);
     assert!(!html.contains("ទឹកស្អាតសម្រាប់មនុស្សគ្រប់គ្នា"));
+}
+
+/// `path` again, saying which version of it the browser has.
+async fn revisit(app: &TestApp, path: &str, etag: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap()
 }
