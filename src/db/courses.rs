@@ -429,6 +429,16 @@ pub struct ChapterView {
     pub video: Option<String>,
 }
 
+impl ChapterView {
+    /// The chapter's text in `lang`, as published (rendered and sanitised).
+    pub fn html(&self, lang: crate::i18n::Lang) -> &str {
+        match lang {
+            crate::i18n::Lang::Km => &self.html_km,
+            crate::i18n::Lang::En => &self.html_en,
+        }
+    }
+}
+
 /// The columns of a `ChapterView`, in its order.
 pub(super) const CHAPTER_VIEW: (
     chapters::chapter_key,

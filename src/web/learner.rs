@@ -10,7 +10,6 @@ use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
 use super::{published, render};
 use crate::accounts::UserId;
 use crate::db::{self, DbError};
-use crate::i18n::Lang;
 use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion};
 
 /// How fresh "last activity" is kept when a learner re-opens the chapter they are at:
@@ -197,10 +196,6 @@ pub async fn chapter(
         &content.video,
         &content.practice,
     );
-    let body = match ctx.lang {
-        Lang::Km => &chapter.html_km,
-        Lang::En => &chapter.html_en,
-    };
     let mut page = ctx.page();
     page.insert("video", &video);
     page.insert("practice", &practice);
@@ -217,7 +212,7 @@ pub async fn chapter(
     page.insert("total", &chapters.len());
     // A published version never changes: its number and the chapter name the text.
     let tag = format!("{}/{}", version.version_id, chapter.key);
-    ctx.render_with_body("learner/chapter.html", &page, body, &tag)
+    ctx.render_with_body("learner/chapter.html", &page, chapter.html(ctx.lang), &tag)
 }
 
 /// What the chapter page's template needs of the chapter besides its text.

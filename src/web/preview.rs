@@ -6,7 +6,6 @@ use super::error::WebError;
 use super::extract::Ctx;
 use crate::courses::tokens_digest;
 use crate::db;
-use crate::i18n::Lang;
 
 /// Everything the preview pages need from one version.
 async fn load(
@@ -58,13 +57,7 @@ pub async fn chapter(
         &serde_json::json!({"title": {"km": head.title_km, "en": head.title_en}}),
     );
     page.insert("chapter", chapter);
-    page.insert(
-        "body",
-        match ctx.lang {
-            Lang::Km => &chapter.html_km,
-            Lang::En => &chapter.html_en,
-        },
-    );
+    page.insert("body", chapter.html(ctx.lang));
     page.insert("sections", &sections);
     let link = |c: &db::courses::ChapterView| serde_json::json!({"key": c.key, "title": {"km": c.title_km, "en": c.title_en}});
     let previous = index.checked_sub(1).and_then(|i| chapters.get(i));
