@@ -8,7 +8,8 @@
 //! `cargo bench --bench server` runs on SQLite in a temporary folder; `cargo bench --bench
 //! server -- postgres` on a fresh database on the server of `SALA_TEST_DATABASE_URL`.
 //! `-- --seconds N` sets each run's length (default 10); `-- --hold` keeps the server up
-//! for ten minutes after signing in, and prints its pid and a session cookie, to profile.
+//! for ten minutes after signing in, and prints its pid and a session cookie, to profile;
+//! `-- --only TEXT` runs only the lines whose name contains TEXT.
 
 #![allow(
     clippy::print_stdout,
@@ -439,6 +440,28 @@ fn lua_string(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// The runs of one invocation: which server, how long each run, and which runs
+/// (`-- --only TEXT`: those whose name contains TEXT, to measure one request over and over).
+struct Bench<'a> {
+    server: &'a Server,
+    seconds: u64,
+    only: Option<String>,
+}
+
+impl Bench<'_> {
+    fn wants(&self, name: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| name.contains(only.as_str()))
+    }
+
+    fn run(&self, name: &str, requests: &[Request], connections: usize, once: bool) {
+        if self.wants(name) {
+            wrk(self.server, name, requests, connections, self.seconds, once);
+        }
+    }
+}
+
 /// Runs wrk over `requests` (each thread takes every n-th, round and round; `once` stops
 /// a thread when its share is used up) and samples the server's RSS meanwhile.
 fn wrk(
@@ -448,7 +471,7 @@ fn wrk(
     connections: usize,
     seconds: u64,
     once: bool,
-) -> Figures {
+) {
     let threads = 2.min(connections);
     let mut lua = String::from("local requests = {\n");
     for r in requests {
@@ -548,7 +571,6 @@ end
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    figures
 }
 
 fn parse_wrk(text: &str) -> Figures {
@@ -782,96 +804,70 @@ fn main() {
         list
     });
 
+    let bench = Bench {
+        server: &server,
+        seconds,
+        only: args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1))
+            .cloned(),
+    };
     println!();
     println!("| request | connections | req/s | p50 ms | p99 ms | non-2xx/3xx | peak RSS MB |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
-    wrk(
-        &server,
-        "chapter page, signed in",
-        &chapter_pages,
-        64,
-        seconds,
-        false,
-    );
-    wrk(
-        &server,
-        "recording progress (mark read)",
-        &progress,
-        64,
-        seconds,
-        false,
-    );
-    wrk(
-        &server,
-        "answering a practice question",
-        &answers,
-        64,
-        seconds,
-        false,
-    );
-    wrk(
-        &server,
+    bench.run("chapter page, signed in", &chapter_pages, 64, false);
+    bench.run("recording progress (mark read)", &progress, 64, false);
+    bench.run("answering a practice question", &answers, 64, false);
+    bench.run(
         &format!(
             "final assessment submission ({} once each)",
             submissions.len()
         ),
         &submissions,
         16,
-        seconds,
         true,
     );
-    wrk(&server, "certificate PDF", &pdfs, 8, seconds, false);
-    wrk(&server, "verify page", &verify, 64, seconds, false);
-    wrk(
-        &server,
+    bench.run("certificate PDF", &pdfs, 8, false);
+    bench.run("verify page", &verify, 64, false);
+    bench.run(
         "report: one cohort (100 people)",
         &report(format!("course={SLUG}&cohort={}", fixture.cohort), false),
         4,
-        seconds,
         false,
     );
-    wrk(
-        &server,
+    bench.run(
         "report: one province (4 000)",
         &report(format!("course={SLUG}&province=2"), false),
         4,
-        seconds,
         false,
     );
-    wrk(
-        &server,
+    bench.run(
         "report: whole course (100 000)",
         &report(format!("course={SLUG}"), false),
         4,
-        seconds,
         false,
     );
-    wrk(
-        &server,
+    bench.run(
         "CSV export: one province (4 000 rows)",
         &report(format!("course={SLUG}&province=2"), true),
         4,
-        seconds,
         false,
     );
 
     // Slow clients: 5 000 connections trickling requests in, and the chapter page beside.
-    let (stop, open) = slow_clients(&runtime, &server.address, 5_000);
-    std::thread::sleep(Duration::from_secs(4));
-    let before = open.load(Ordering::Relaxed);
-    wrk(
-        &server,
-        "chapter page, beside 5 000 slow connections",
-        &chapter_pages,
-        64,
-        seconds,
-        false,
-    );
-    println!(
-        "slow connections open: {before} before the run, {} after it",
-        open.load(Ordering::Relaxed)
-    );
-    stop.store(true, Ordering::Relaxed);
+    let beside_slow = "chapter page, beside 5 000 slow connections";
+    if bench.wants(beside_slow) {
+        let (stop, open) = slow_clients(&runtime, &server.address, 5_000);
+        std::thread::sleep(Duration::from_secs(4));
+        let before = open.load(Ordering::Relaxed);
+        bench.run(beside_slow, &chapter_pages, 64, false);
+        println!(
+            "slow connections open: {before} before the run, {} after it",
+            open.load(Ordering::Relaxed)
+        );
+        stop.store(true, Ordering::Relaxed);
+    }
     println!(
         "course {} of {} chapters",
         fixture.course,
