@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::schema::{chapter_progress, chapters, course_versions, courses, enrolments};
 use super::{DbConnection, DbError, lower, on_backend};
 use crate::accounts::UserId;
-use crate::learning::{ChapterProgress, ChapterSummary, CourseVersion};
+use crate::learning::{ACTIVITY_STEP, ChapterProgress, ChapterSummary, CourseVersion};
 
 type VersionColumns = (
     courses::id,
@@ -247,33 +247,58 @@ pub fn progress(
         .collect())
 }
 
-/// Whether `record_opened` for this chapter would change nothing worth a write: the
-/// learner opened this version before, is already recorded as being at this chapter, and
-/// was last active at or after `since`.
-pub fn opened_since(
+/// Where a learner stands with one version of one chapter, read in one query before
+/// recording progress on it, so that only what changes is written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Standing {
+    pub opened: bool,
+    pub read: bool,
+    pub passed: bool,
+    /// Recorded as being at this chapter, and active within `ACTIVITY_STEP` of now.
+    pub here: bool,
+}
+
+impl Standing {
+    /// Opening the chapter again would change nothing worth a write.
+    pub fn opened_and_here(self) -> bool {
+        self.opened && self.here
+    }
+}
+
+pub fn standing(
     conn: &mut DbConnection,
     user: UserId,
     course: i64,
     chapter: &str,
     content_hash: &str,
-    since: NaiveDateTime,
-) -> Result<bool, DbError> {
+    now: NaiveDateTime,
+) -> Result<Standing, DbError> {
     use diesel::dsl::exists;
-    let opened = exists(
+    let progress = || {
         chapter_progress::table
             .filter(chapter_progress::user_id.eq(user.0))
             .filter(chapter_progress::course_id.eq(course))
             .filter(chapter_progress::chapter_key.eq(chapter))
-            .filter(chapter_progress::content_hash.eq(content_hash)),
-    );
-    let here = exists(
-        enrolments::table
-            .filter(enrolments::user_id.eq(user.0))
-            .filter(enrolments::course_id.eq(course))
-            .filter(enrolments::last_chapter_key.eq(chapter))
-            .filter(enrolments::last_activity_at.ge(since)),
-    );
-    Ok(diesel::select(opened.and(here)).get_result(conn)?)
+            .filter(chapter_progress::content_hash.eq(content_hash))
+    };
+    let here = enrolments::table
+        .filter(enrolments::user_id.eq(user.0))
+        .filter(enrolments::course_id.eq(course))
+        .filter(enrolments::last_chapter_key.eq(chapter))
+        .filter(enrolments::last_activity_at.ge(now - ACTIVITY_STEP));
+    let (opened, read, passed, here) = diesel::select((
+        exists(progress()),
+        exists(progress().filter(chapter_progress::read_at.is_not_null())),
+        exists(progress().filter(chapter_progress::passed_at.is_not_null())),
+        exists(here),
+    ))
+    .get_result(conn)?;
+    Ok(Standing {
+        opened,
+        read,
+        passed,
+        here,
+    })
 }
 
 /// Records that the learner opened a chapter version (once) and is now there.
@@ -328,8 +353,14 @@ pub fn record_read(
     chapter: &str,
     content_hash: &str,
     now: NaiveDateTime,
-) -> Result<(), DbError> {
-    record_opened(conn, user, course, chapter, content_hash, now)?;
+) -> Result<Standing, DbError> {
+    let before = standing(conn, user, course, chapter, content_hash, now)?;
+    if !before.opened_and_here() {
+        record_opened(conn, user, course, chapter, content_hash, now)?;
+    }
+    if before.read {
+        return Ok(before);
+    }
     let newly_read = diesel::update(
         chapter_progress::table
             .filter(chapter_progress::user_id.eq(user.0))
@@ -343,7 +374,7 @@ pub fn record_read(
     if newly_read > 0 {
         super::summary::chapters_read(conn, user.0, course)?;
     }
-    Ok(())
+    Ok(before)
 }
 
 /// The courses a learner has started: (course id, slug, last chapter, last activity).

@@ -44,7 +44,10 @@ pub fn record_passed(
     content_hash: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    super::learning::record_read(conn, user, course, chapter, content_hash, now)?;
+    let before = super::learning::record_read(conn, user, course, chapter, content_hash, now)?;
+    if before.passed {
+        return Ok(());
+    }
     diesel::update(
         chapter_progress::table
             .filter(chapter_progress::user_id.eq(user.0))

@@ -105,6 +105,61 @@ pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>, DbError
         .map(User::from))
 }
 
+/// A role grant as stored: its id, the role, and where it holds.
+type GrantRow = (i64, String, OrganisationRow);
+
+/// The user and the roles they hold, in one query: what every page asks of the person
+/// signed in (a left join, so a user without roles is one row with no grant).
+pub fn with_grants(
+    conn: &mut DbConnection,
+    id: UserId,
+) -> Result<Option<(User, Vec<RoleGrant>)>, DbError> {
+    let rows: Vec<(UserRow, Option<GrantRow>)> = users::table
+        .left_join(
+            role_grants::table
+                .inner_join(organisations::table)
+                .on(role_grants::user_id.eq(users::id)),
+        )
+        .filter(users::id.eq(id.0))
+        .order(role_grants::id)
+        .select((
+            UserRow::as_select(),
+            (
+                role_grants::id,
+                role_grants::role,
+                // `OrganisationRow`'s columns: the multi-backend cannot load an optional
+                // `as_select()`.
+                (
+                    organisations::id,
+                    organisations::parent_id,
+                    organisations::slug,
+                    organisations::kind,
+                    organisations::name_km,
+                    organisations::name_en,
+                    organisations::province_id,
+                ),
+            )
+                .nullable(),
+        ))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((user, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let grants = std::iter::once(first)
+        .chain(rows.map(|(_, grant)| grant))
+        .filter_map(|grant| {
+            let (id, role, organisation) = grant?;
+            Some(RoleGrant {
+                id,
+                role: Role::parse(&role)?,
+                organisation: organisation.into_domain()?,
+            })
+        })
+        .collect();
+    Ok(Some((User::from(user), grants)))
+}
+
 /// The user with this email and their password hash, if any.
 pub fn find_by_email(
     conn: &mut DbConnection,

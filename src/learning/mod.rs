@@ -6,6 +6,11 @@ use serde::Serialize;
 
 use crate::courses::Bilingual;
 
+/// How fresh "last activity" is kept when a learner comes back to the chapter they are at:
+/// reports and reminders count in days, and a page view or a repeated "I have read this"
+/// that changes nothing else needs no write (on SQLite, one fsync each).
+pub const ACTIVITY_STEP: chrono::Duration = chrono::Duration::minutes(10);
+
 /// The newest published version of a course.
 #[derive(Debug, Clone, Serialize)]
 pub struct CourseVersion {

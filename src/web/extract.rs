@@ -88,14 +88,9 @@ impl Ctx {
             Some(id) => {
                 let loaded = state
                     .db
-                    .lookup(move |conn| {
-                        let Some(user) = db::users::find(conn, UserId(id))? else {
-                            return Ok::<_, db::DbError>(None);
-                        };
-                        let grants = db::users::grants(conn, user.id)?;
-                        Ok(Some(Viewer { user, grants }))
-                    })
-                    .await?;
+                    .lookup(move |conn| db::users::with_grants(conn, UserId(id)))
+                    .await?
+                    .map(|(user, grants)| Viewer { user, grants });
                 // A session made before the last password change, or too long ago, is over.
                 // (`clear`, not `purge`: this request may still need a CSRF token.)
                 match loaded {

@@ -12,11 +12,6 @@ use crate::accounts::UserId;
 use crate::db::{self, DbError};
 use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion};
 
-/// How fresh "last activity" is kept when a learner re-opens the chapter they are at:
-/// reports and reminders count in days, and a page view that changes nothing else needs
-/// no write (on SQLite, one fsync each).
-const ACTIVITY_STEP: chrono::Duration = chrono::Duration::minutes(10);
-
 #[derive(serde::Deserialize)]
 pub struct Search {
     q: Option<String>,
@@ -158,19 +153,13 @@ pub async fn chapter(
                 return Ok::<_, DbError>(None);
             };
             // A learner reading on (or reloading) a chapter they are already at needs no
-            // write: last activity is kept to within ACTIVITY_STEP.
+            // write: last activity is kept to within `learning::ACTIVITY_STEP`.
             let to_record = match (user, content.chapters.iter().find(|c| c.key == wanted)) {
                 (Some(user), Some(summary)) => {
                     let hash = summary.content_hash.clone();
-                    let known = db::learning::opened_since(
-                        conn,
-                        user,
-                        version.course_id,
-                        &wanted,
-                        &hash,
-                        now - ACTIVITY_STEP,
-                    )?;
-                    (!known).then_some((user, hash))
+                    let standing =
+                        db::learning::standing(conn, user, version.course_id, &wanted, &hash, now)?;
+                    (!standing.opened_and_here()).then_some((user, hash))
                 }
                 _ => None,
             };
@@ -292,14 +281,15 @@ pub async fn mark_read(
     let (slug, key) = path.into_inner();
     let user = viewer.user.id;
     let now = ctx.state.now();
+    let state = ctx.state.clone();
     let next = ctx
         .state
         .db
         .write(move |conn| {
-            let Some((version, chapters)) = db::learning::current_with_chapters(conn, &slug)?
-            else {
+            let Some((version, content)) = current_chapter(&state, conn, &slug, &key)? else {
                 return Ok::<_, DbError>(None);
             };
+            let chapters = &content.chapters;
             let Some(index) = chapters.iter().position(|c| c.key == key) else {
                 return Ok(None);
             };
