@@ -9,7 +9,7 @@
 //! server -- postgres` on a fresh database on the server of `SALA_TEST_DATABASE_URL`.
 //! `-- --seconds N` sets each run's length (default 10); `-- --hold` keeps the server up
 //! for ten minutes after signing in, and prints its pid and a session cookie, to profile;
-//! `-- --only TEXT` runs only the lines whose name contains TEXT.
+//! `-- --only TEXT,TEXT` runs only the lines whose name contains one of them.
 
 #![allow(
     clippy::print_stdout,
@@ -41,6 +41,9 @@ const SLUG: &str = "inclusive-wash";
 const SESSIONS: usize = 64;
 /// Learners with a finished, unsubmitted final assessment, one submission each.
 const READY: i64 = 600;
+/// Learners who have not started the course, for the runs in which every write is a
+/// first (a chapter read, a practice check passed), as a cohort in a training room makes.
+const NEWCOMERS: usize = 1_000;
 
 #[derive(QueryableByName)]
 struct Text {
@@ -79,6 +82,8 @@ struct Fixture {
     certified: Vec<(String, String)>,
     /// Emails of learners with a finished attempt to submit, and its id.
     ready: Vec<(String, i64)>,
+    /// Emails of learners with no progress in the course.
+    newcomers: Vec<String>,
     coordinator: String,
 }
 
@@ -195,7 +200,7 @@ fn prepare(db: &Db, postgres: bool, key: &[u8], base: &str) -> Fixture {
     })
     .expect("certificates");
 
-    let (ministry, cohort, certified, chapters) = db
+    let (ministry, cohort, certified, chapters, newcomers) = db
         .blocking(|conn| {
             let ministry = texts(
                 conn,
@@ -222,7 +227,16 @@ fn prepare(db: &Db, postgres: bool, key: &[u8], base: &str) -> Fixture {
                      ORDER BY position"
                 ),
             );
-            Ok::<_, DbError>((ministry, cohort, certified, chapters))
+            let newcomers = texts(
+                conn,
+                &format!(
+                    "SELECT email AS text FROM users WHERE email LIKE 'learner%'
+                     AND id NOT IN (SELECT user_id FROM enrolments WHERE course_id = {course})
+                     AND id NOT IN (SELECT user_id FROM chapter_progress WHERE course_id = {course})
+                     ORDER BY id LIMIT {NEWCOMERS}"
+                ),
+            );
+            Ok::<_, DbError>((ministry, cohort, certified, chapters, newcomers))
         })
         .expect("fixture");
     let version_id = version_of(db, course);
@@ -279,6 +293,7 @@ fn prepare(db: &Db, postgres: bool, key: &[u8], base: &str) -> Fixture {
         checks,
         certified,
         ready,
+        newcomers,
         coordinator,
     }
 }
@@ -441,7 +456,8 @@ fn lua_string(s: &str) -> String {
 }
 
 /// The runs of one invocation: which server, how long each run, and which runs
-/// (`-- --only TEXT`: those whose name contains TEXT, to measure one request over and over).
+/// (`-- --only TEXT,TEXT`: those whose name contains one of them, to measure one request
+/// over and over).
 struct Bench<'a> {
     server: &'a Server,
     seconds: u64,
@@ -452,7 +468,7 @@ impl Bench<'_> {
     fn wants(&self, name: &str) -> bool {
         self.only
             .as_ref()
-            .is_none_or(|only| name.contains(only.as_str()))
+            .is_none_or(|only| only.split(',').any(|part| name.contains(part)))
     }
 
     fn run(&self, name: &str, requests: &[Request], connections: usize, once: bool) {
@@ -745,18 +761,6 @@ fn main() {
         cookie: s.cookie.clone(),
         body: String::new(),
     });
-    let progress = each_chapter(&|s, _, chapter| Request {
-        method: "POST",
-        path: format!("/courses/{SLUG}/{chapter}/read"),
-        cookie: s.cookie.clone(),
-        body: format!("csrf={}", s.csrf),
-    });
-    let answers = each_chapter(&|s, index, chapter| Request {
-        method: "POST",
-        path: format!("/courses/{SLUG}/{chapter}/check"),
-        cookie: s.cookie.clone(),
-        body: format!("csrf={}{}", s.csrf, fixture.checks[index]),
-    });
     let pdfs: Vec<Request> = sessions
         .iter()
         .map(|(s, serial)| Request {
@@ -788,6 +792,65 @@ fn main() {
             body: String::new(),
         }]
     };
+    let bench = Bench {
+        server: &server,
+        seconds,
+        only: args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1))
+            .cloned(),
+    };
+    // Newcomers sign in one after the other (in parallel, the sign-in throttle per address
+    // refuses them); the page they land on is the first chapter as saved for offline
+    // reading, which records nothing.
+    let (first_read_run, first_check_run) = (
+        "recording progress, first time (newcomers, once each)",
+        "answering a practice question, first time (newcomers, once each)",
+    );
+    let newcomers: Vec<Session> = if bench.wants(first_read_run) || bench.wants(first_check_run) {
+        println!(
+            "first writes: signing in {} newcomers, {} chapters each…",
+            fixture.newcomers.len(),
+            fixture.chapters.len()
+        );
+        let landing = format!("{first_chapter}?saving=1");
+        runtime.block_on(async {
+            let mut all = Vec::new();
+            for email in &fixture.newcomers {
+                all.push(sign_in(&server.address, email, &landing).await);
+            }
+            all
+        })
+    } else {
+        Vec::new()
+    };
+    // Each newcomer's chapters in order, chapter by chapter across the newcomers.
+    let first_time = |make: &dyn Fn(&Session, usize, &str) -> Request| -> Vec<Request> {
+        let mut list = Vec::new();
+        for (index, chapter) in fixture.chapters.iter().enumerate() {
+            for session in &newcomers {
+                list.push(make(session, index, chapter));
+            }
+        }
+        list
+    };
+    let mark_read = |s: &Session, _: usize, chapter: &str| Request {
+        method: "POST",
+        path: format!("/courses/{SLUG}/{chapter}/read"),
+        cookie: s.cookie.clone(),
+        body: format!("csrf={}", s.csrf),
+    };
+    let check = |s: &Session, index: usize, chapter: &str| Request {
+        method: "POST",
+        path: format!("/courses/{SLUG}/{chapter}/check"),
+        cookie: s.cookie.clone(),
+        body: format!("csrf={}{}", s.csrf, fixture.checks[index]),
+    };
+    let first_reads = first_time(&mark_read);
+    let first_checks = first_time(&check);
+    let progress = each_chapter(&mark_read);
+    let answers = each_chapter(&check);
     println!("submitting: signing in {} learners…", fixture.ready.len());
     let submissions: Vec<Request> = runtime.block_on(async {
         let mut list = Vec::new();
@@ -804,21 +867,24 @@ fn main() {
         list
     });
 
-    let bench = Bench {
-        server: &server,
-        seconds,
-        only: args
-            .iter()
-            .position(|a| a == "--only")
-            .and_then(|i| args.get(i + 1))
-            .cloned(),
-    };
     println!();
     println!("| request | connections | req/s | p50 ms | p99 ms | non-2xx/3xx | peak RSS MB |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
     bench.run("chapter page, signed in", &chapter_pages, 64, false);
-    bench.run("recording progress (mark read)", &progress, 64, false);
-    bench.run("answering a practice question", &answers, 64, false);
+    bench.run(first_read_run, &first_reads, 64, true);
+    bench.run(first_check_run, &first_checks, 64, true);
+    bench.run(
+        "recording progress again (already read: nothing to write)",
+        &progress,
+        64,
+        false,
+    );
+    bench.run(
+        "answering a practice question again (already passed)",
+        &answers,
+        64,
+        false,
+    );
     bench.run(
         &format!(
             "final assessment submission ({} once each)",
