@@ -108,6 +108,15 @@ pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>, DbError
 /// A role grant as stored: its id, the role, and where it holds.
 type GrantRow = (i64, String, OrganisationRow);
 
+/// `None` only if the row holds a role or kind the CHECK constraints do not allow.
+fn to_grant((id, role, organisation): GrantRow) -> Option<RoleGrant> {
+    Some(RoleGrant {
+        id,
+        role: Role::parse(&role)?,
+        organisation: organisation.into_domain()?,
+    })
+}
+
 /// The user and the roles they hold, in one query: what every page asks of the person
 /// signed in (a left join, so a user without roles is one row with no grant).
 pub fn with_grants(
@@ -148,14 +157,8 @@ pub fn with_grants(
     };
     let grants = std::iter::once(first)
         .chain(rows.map(|(_, grant)| grant))
-        .filter_map(|grant| {
-            let (id, role, organisation) = grant?;
-            Some(RoleGrant {
-                id,
-                role: Role::parse(&role)?,
-                organisation: organisation.into_domain()?,
-            })
-        })
+        .flatten()
+        .filter_map(to_grant)
         .collect();
     Ok(Some((User::from(user), grants)))
 }
@@ -261,7 +264,7 @@ pub fn list(
 }
 
 pub fn grants(conn: &mut DbConnection, user: UserId) -> Result<Vec<RoleGrant>, DbError> {
-    let rows: Vec<(i64, String, OrganisationRow)> = role_grants::table
+    let rows: Vec<GrantRow> = role_grants::table
         .inner_join(organisations::table)
         .filter(role_grants::user_id.eq(user.0))
         .order(role_grants::id)
@@ -271,16 +274,7 @@ pub fn grants(conn: &mut DbConnection, user: UserId) -> Result<Vec<RoleGrant>, D
             OrganisationRow::as_select(),
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, role, org)| {
-            Some(RoleGrant {
-                id,
-                role: Role::parse(&role)?,
-                organisation: org.into_domain()?,
-            })
-        })
-        .collect())
+    Ok(rows.into_iter().filter_map(to_grant).collect())
 }
 
 /// Grants a role; granting one that is already held changes nothing.
