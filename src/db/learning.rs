@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::schema::{chapter_progress, chapters, course_versions, courses, enrolments};
 use super::{DbConnection, DbError, lower, on_backend};
 use crate::accounts::UserId;
-use crate::learning::{ACTIVITY_STEP, ChapterProgress, ChapterSummary, CourseVersion};
+use crate::learning::{ACTIVITY_STEP, ChapterProgress, ChapterSummary, CourseVersion, Step};
 
 type VersionColumns = (
     courses::id,
@@ -247,6 +247,15 @@ pub fn progress(
         .collect())
 }
 
+/// One version of one chapter, for one learner: where progress is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub user: UserId,
+    pub course: i64,
+    pub chapter: &'a str,
+    pub content_hash: &'a str,
+}
+
 /// Where a learner stands with one version of one chapter, read in one query before
 /// recording progress on it, so that only what changes is written.
 #[derive(Debug, Clone, Copy, Default)]
@@ -259,32 +268,35 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// Opening the chapter again would change nothing worth a write.
-    pub fn opened_and_here(self) -> bool {
-        self.opened && self.here
+    /// Taking `step` here would change nothing worth a write: the chapter is already that
+    /// far along, and the learner's last activity there is fresh enough.
+    pub fn has(self, step: Step) -> bool {
+        let done = match step {
+            Step::Opened => self.opened,
+            Step::Read => self.read,
+            Step::Passed => self.passed,
+        };
+        done && self.here
     }
 }
 
 pub fn standing(
     conn: &mut DbConnection,
-    user: UserId,
-    course: i64,
-    chapter: &str,
-    content_hash: &str,
+    place: &Place,
     now: NaiveDateTime,
 ) -> Result<Standing, DbError> {
     use diesel::dsl::exists;
     let progress = || {
         chapter_progress::table
-            .filter(chapter_progress::user_id.eq(user.0))
-            .filter(chapter_progress::course_id.eq(course))
-            .filter(chapter_progress::chapter_key.eq(chapter))
-            .filter(chapter_progress::content_hash.eq(content_hash))
+            .filter(chapter_progress::user_id.eq(place.user.0))
+            .filter(chapter_progress::course_id.eq(place.course))
+            .filter(chapter_progress::chapter_key.eq(place.chapter))
+            .filter(chapter_progress::content_hash.eq(place.content_hash))
     };
     let here = enrolments::table
-        .filter(enrolments::user_id.eq(user.0))
-        .filter(enrolments::course_id.eq(course))
-        .filter(enrolments::last_chapter_key.eq(chapter))
+        .filter(enrolments::user_id.eq(place.user.0))
+        .filter(enrolments::course_id.eq(place.course))
+        .filter(enrolments::last_chapter_key.eq(place.chapter))
         .filter(enrolments::last_activity_at.ge(now - ACTIVITY_STEP));
     let (opened, read, passed, here) = diesel::select((
         exists(progress()),
@@ -301,80 +313,78 @@ pub fn standing(
     })
 }
 
-/// Records that the learner opened a chapter version (once) and is now there.
-pub fn record_opened(
+diesel::define_sql_function!(
+    /// SQL `coalesce()` of two times: the first that is set. The same on both backends.
+    fn coalesce(
+        first: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
+        second: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
+);
+
+/// Records that the learner took `step` in a chapter version, from where they stood
+/// (`before`, read with [`standing`]) and writes only what changes, in at most three
+/// statements: the chapter's progress row, the learner's progress in the course (to
+/// recompute their summary), and their enrolment. Only the first time counts for each
+/// step: a retried or doubled request, or one made with a `before` that is out of date,
+/// leaves the same rows.
+pub fn record(
     conn: &mut DbConnection,
-    user: UserId,
-    course: i64,
-    chapter: &str,
-    content_hash: &str,
+    place: &Place,
+    step: Step,
+    before: Standing,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    let row = (
-        chapter_progress::user_id.eq(user.0),
-        chapter_progress::course_id.eq(course),
-        chapter_progress::chapter_key.eq(chapter),
-        chapter_progress::content_hash.eq(content_hash),
-        chapter_progress::opened_at.eq(now),
-    );
-    let first_time = on_backend!(conn, |c| diesel::insert_into(chapter_progress::table)
-        .values(row)
-        .on_conflict_do_nothing()
-        .execute(c))?
-        > 0;
-    let enrolment = (
-        enrolments::user_id.eq(user.0),
-        enrolments::course_id.eq(course),
-        enrolments::started_at.eq(now),
-        enrolments::last_chapter_key.eq(chapter),
-        enrolments::last_activity_at.eq(now),
-    );
-    on_backend!(conn, |c| diesel::insert_into(enrolments::table)
-        .values(enrolment)
-        .on_conflict((enrolments::user_id, enrolments::course_id))
-        .do_update()
-        .set((
-            enrolments::last_chapter_key.eq(chapter),
-            enrolments::last_activity_at.eq(now)
-        ))
-        .execute(c))?;
-    if first_time {
-        super::summary::chapters_opened(conn, user.0, course)?;
+    if before.has(step) {
+        return Ok(());
+    }
+    let read = (step >= Step::Read && !before.read).then_some(now);
+    let passed = (step == Step::Passed && !before.passed).then_some(now);
+    if !before.opened || read.is_some() || passed.is_some() {
+        let row = (
+            chapter_progress::user_id.eq(place.user.0),
+            chapter_progress::course_id.eq(place.course),
+            chapter_progress::chapter_key.eq(place.chapter),
+            chapter_progress::content_hash.eq(place.content_hash),
+            chapter_progress::opened_at.eq(now),
+            chapter_progress::read_at.eq(read),
+            chapter_progress::passed_at.eq(passed),
+        );
+        // The first time each counts: a time already set stays.
+        on_backend!(conn, |c| diesel::insert_into(chapter_progress::table)
+            .values(row)
+            .on_conflict((
+                chapter_progress::user_id,
+                chapter_progress::course_id,
+                chapter_progress::chapter_key,
+                chapter_progress::content_hash,
+            ))
+            .do_update()
+            .set((
+                chapter_progress::read_at.eq(coalesce(
+                    chapter_progress::read_at,
+                    diesel::upsert::excluded(chapter_progress::read_at)
+                )),
+                chapter_progress::passed_at.eq(coalesce(
+                    chapter_progress::passed_at,
+                    diesel::upsert::excluded(chapter_progress::passed_at)
+                )),
+            ))
+            .execute(c))?;
+    }
+    // Opening a chapter for the first time, or reading one, changes the learner's summary.
+    let summary = if !before.opened || read.is_some() {
+        Some(super::summary::of_progress(
+            conn,
+            place.user.0,
+            place.course,
+        )?)
+    } else {
+        None
+    };
+    if summary.is_some() || !before.here {
+        super::summary::at_chapter(conn, place, summary, now)?;
     }
     Ok(())
-}
-
-/// Records that the learner read a chapter version to the end. Only the first time counts:
-/// a retried or doubled request changes nothing.
-pub fn record_read(
-    conn: &mut DbConnection,
-    user: UserId,
-    course: i64,
-    chapter: &str,
-    content_hash: &str,
-    now: NaiveDateTime,
-) -> Result<Standing, DbError> {
-    let before = standing(conn, user, course, chapter, content_hash, now)?;
-    if !before.opened_and_here() {
-        record_opened(conn, user, course, chapter, content_hash, now)?;
-    }
-    if before.read {
-        return Ok(before);
-    }
-    let newly_read = diesel::update(
-        chapter_progress::table
-            .filter(chapter_progress::user_id.eq(user.0))
-            .filter(chapter_progress::course_id.eq(course))
-            .filter(chapter_progress::chapter_key.eq(chapter))
-            .filter(chapter_progress::content_hash.eq(content_hash))
-            .filter(chapter_progress::read_at.is_null()),
-    )
-    .set(chapter_progress::read_at.eq(now))
-    .execute(conn)?;
-    if newly_read > 0 {
-        super::summary::chapters_read(conn, user.0, course)?;
-    }
-    Ok(before)
 }
 
 /// The courses a learner has started: (course id, slug, last chapter, last activity).

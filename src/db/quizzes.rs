@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{attempt_answers, attempts, chapter_progress, completions, questions};
+use super::schema::{attempt_answers, attempts, completions, questions};
 use super::{DbConnection, DbError};
 use crate::accounts::UserId;
 use crate::courses::Question;
@@ -32,33 +32,6 @@ pub fn questions(
         .iter()
         .map(|body| serde_json::from_str(body).map_err(|e| DbError::Corrupt(e.to_string())))
         .collect()
-}
-
-/// Records that the learner passed a chapter's practice check (which also means they read
-/// it). Only the first time counts.
-pub fn record_passed(
-    conn: &mut DbConnection,
-    user: UserId,
-    course: i64,
-    chapter: &str,
-    content_hash: &str,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    let before = super::learning::record_read(conn, user, course, chapter, content_hash, now)?;
-    if before.passed {
-        return Ok(());
-    }
-    diesel::update(
-        chapter_progress::table
-            .filter(chapter_progress::user_id.eq(user.0))
-            .filter(chapter_progress::course_id.eq(course))
-            .filter(chapter_progress::chapter_key.eq(chapter))
-            .filter(chapter_progress::content_hash.eq(content_hash))
-            .filter(chapter_progress::passed_at.is_null()),
-    )
-    .set(chapter_progress::passed_at.eq(now))
-    .execute(conn)?;
-    Ok(())
 }
 
 /// An attempt at the final assessment, as stored.

@@ -4,10 +4,13 @@
 //! these in the same transaction; each recomputes its figure from the rows it summarises,
 //! so a retried or doubled request leaves the summary right.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDateTime;
-use diesel::dsl::{count, exists};
+use diesel::dsl::exists;
 use diesel::prelude::*;
 
+use super::learning::Place;
 use super::schema::{certificates, chapter_bits, chapter_progress, enrolments};
 use super::{DbConnection, DbError, on_backend};
 
@@ -46,46 +49,90 @@ fn enrolment(
         .filter(enrolments::course_id.eq(course))
 }
 
-/// Marks the chapters the learner has opened (any version of each), a bit a chapter
-/// (`db::courses::number_chapters`).
-pub(super) fn chapters_opened(
-    conn: &mut DbConnection,
-    user: i64,
-    course: i64,
-) -> Result<(), DbError> {
-    let masks: Vec<i64> = chapter_bits::table
-        .filter(chapter_bits::course_id.eq(course))
-        .filter(
-            chapter_bits::chapter_key.eq_any(
-                chapter_progress::table
-                    .filter(chapter_progress::user_id.eq(user))
-                    .filter(chapter_progress::course_id.eq(course))
-                    .select(chapter_progress::chapter_key),
-            ),
-        )
-        .select(chapter_bits::mask)
-        .load(conn)?;
-    diesel::update(enrolment(user, course))
-        .set(enrolments::chapters_opened.eq(masks.iter().fold(0, |all, m| all | m)))
-        .execute(conn)?;
-    Ok(())
+/// A learner's progress in a course, as their enrolment row summarises it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Progress {
+    /// The chapters opened (any version of each), a bit a chapter
+    /// (`db::courses::number_chapters`).
+    opened: i64,
+    /// How many chapters were read to the end (any version of each).
+    read: i64,
 }
 
-/// Counts the chapters the learner has read to the end (any version of each).
-pub(super) fn chapters_read(
+/// Recomputes the learner's progress in a course from their progress rows, in one query.
+pub(super) fn of_progress(
     conn: &mut DbConnection,
     user: i64,
     course: i64,
-) -> Result<(), DbError> {
-    let read: i64 = chapter_progress::table
+) -> Result<Progress, DbError> {
+    let rows: Vec<(String, bool, Option<i64>)> = chapter_progress::table
+        .left_join(
+            chapter_bits::table.on(chapter_bits::course_id
+                .eq(chapter_progress::course_id)
+                .and(chapter_bits::chapter_key.eq(chapter_progress::chapter_key))),
+        )
         .filter(chapter_progress::user_id.eq(user))
         .filter(chapter_progress::course_id.eq(course))
-        .filter(chapter_progress::read_at.is_not_null())
-        .select(count(chapter_progress::chapter_key).aggregate_distinct())
-        .first(conn)?;
-    diesel::update(enrolment(user, course))
-        .set(enrolments::chapters_read.eq(read))
-        .execute(conn)?;
+        .select((
+            chapter_progress::chapter_key,
+            chapter_progress::read_at.is_not_null(),
+            chapter_bits::mask.nullable(),
+        ))
+        .load(conn)?;
+    let opened = rows.iter().filter_map(|r| r.2).fold(0, |all, m| all | m);
+    let read: BTreeSet<&str> = rows.iter().filter(|r| r.1).map(|r| r.0.as_str()).collect();
+    Ok(Progress {
+        opened,
+        read: read.len() as i64,
+    })
+}
+
+/// Records that the learner is now at `place` (enrolling them on their first chapter), and
+/// their recomputed progress when it changed.
+pub(super) fn at_chapter(
+    conn: &mut DbConnection,
+    place: &Place,
+    progress: Option<Progress>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let (user, course, chapter) = (place.user.0, place.course, place.chapter);
+    let Some(progress) = progress else {
+        on_backend!(conn, |c| diesel::insert_into(enrolments::table)
+            .values((
+                enrolments::user_id.eq(user),
+                enrolments::course_id.eq(course),
+                enrolments::started_at.eq(now),
+                enrolments::last_chapter_key.eq(chapter),
+                enrolments::last_activity_at.eq(now),
+            ))
+            .on_conflict((enrolments::user_id, enrolments::course_id))
+            .do_update()
+            .set((
+                enrolments::last_chapter_key.eq(chapter),
+                enrolments::last_activity_at.eq(now),
+            ))
+            .execute(c))?;
+        return Ok(());
+    };
+    on_backend!(conn, |c| diesel::insert_into(enrolments::table)
+        .values((
+            enrolments::user_id.eq(user),
+            enrolments::course_id.eq(course),
+            enrolments::started_at.eq(now),
+            enrolments::last_chapter_key.eq(chapter),
+            enrolments::last_activity_at.eq(now),
+            enrolments::chapters_opened.eq(progress.opened),
+            enrolments::chapters_read.eq(progress.read),
+        ))
+        .on_conflict((enrolments::user_id, enrolments::course_id))
+        .do_update()
+        .set((
+            enrolments::last_chapter_key.eq(chapter),
+            enrolments::last_activity_at.eq(now),
+            enrolments::chapters_opened.eq(progress.opened),
+            enrolments::chapters_read.eq(progress.read),
+        ))
+        .execute(c))?;
     Ok(())
 }
 

@@ -11,6 +11,15 @@ use crate::courses::Bilingual;
 /// that changes nothing else needs no write (on SQLite, one fsync each).
 pub const ACTIVITY_STEP: chrono::Duration = chrono::Duration::minutes(10);
 
+/// How far a learner got with a chapter in one request: opening it, reading it to the end,
+/// or passing its practice check (which means they read it too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Opened,
+    Read,
+    Passed,
+}
+
 /// The newest published version of a course.
 #[derive(Debug, Clone, Serialize)]
 pub struct CourseVersion {

@@ -9,8 +9,9 @@ use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
 use super::{published, render};
 use crate::accounts::UserId;
+use crate::db::learning::Place;
 use crate::db::{self, DbError};
-use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion};
+use crate::learning::{self, ChapterState, ChapterSummary, CourseVersion, Step};
 
 #[derive(serde::Deserialize)]
 pub struct Search {
@@ -156,10 +157,15 @@ pub async fn chapter(
             // write: last activity is kept to within `learning::ACTIVITY_STEP`.
             let to_record = match (user, content.chapters.iter().find(|c| c.key == wanted)) {
                 (Some(user), Some(summary)) => {
-                    let hash = summary.content_hash.clone();
-                    let standing =
-                        db::learning::standing(conn, user, version.course_id, &wanted, &hash, now)?;
-                    (!standing.opened_and_here()).then_some((user, hash))
+                    let place = Place {
+                        user,
+                        course: version.course_id,
+                        chapter: &wanted,
+                        content_hash: &summary.content_hash,
+                    };
+                    let before = db::learning::standing(conn, &place, now)?;
+                    (!before.has(Step::Opened))
+                        .then(|| (user, summary.content_hash.clone(), before))
                 }
                 _ => None,
             };
@@ -172,11 +178,19 @@ pub async fn chapter(
         .iter()
         .position(|c| c.key == key)
         .unwrap_or_default();
-    if let Some((user, hash)) = to_record {
+    if let Some((user, hash, before)) = to_record {
         let course = version.course_id;
         ctx.state
             .db
-            .write(move |conn| db::learning::record_opened(conn, user, course, &key, &hash, now))
+            .write(move |conn| {
+                let place = Place {
+                    user,
+                    course,
+                    chapter: &key,
+                    content_hash: &hash,
+                };
+                db::learning::record(conn, &place, Step::Opened, before, now)
+            })
             .await?;
     }
     let (chapter, sections, video, practice) = (
@@ -294,14 +308,14 @@ pub async fn mark_read(
                 return Ok(None);
             };
             let chapter = &chapters[index];
-            db::learning::record_read(
-                conn,
+            let place = Place {
                 user,
-                version.course_id,
-                &chapter.key,
-                &chapter.content_hash,
-                now,
-            )?;
+                course: version.course_id,
+                chapter: &chapter.key,
+                content_hash: &chapter.content_hash,
+            };
+            let before = db::learning::standing(conn, &place, now)?;
+            db::learning::record(conn, &place, Step::Read, before, now)?;
             Ok(Some(match chapters.get(index + 1) {
                 Some(next) => format!("/courses/{}/{}", version.slug, next.key),
                 None => format!("/courses/{}#final", version.slug),
@@ -516,46 +530,47 @@ pub async fn check(
             .collect()
     };
     let answers = crate::quizzes::answers_from_form(&fields);
-    let wanted = key.clone();
-    let state = ctx.state.clone();
-    let found = ctx
-        .state
-        .db
-        .read(move |conn| current_chapter(&state, conn, &slug, &wanted))
-        .await?;
-    let (version, content) = found.ok_or(WebError::NotFound)?;
-    let (chapters, questions) = (&content.chapters, &content.practice);
-    let index = chapters
-        .iter()
-        .position(|c| c.key == key)
-        .ok_or(WebError::NotFound)?;
-    if questions.is_empty() {
-        return Err(WebError::NotFound);
-    }
-    crate::quizzes::validate(questions, &answers)
-        .map_err(|_| WebError::BadRequest("error-bad-answer"))?;
-    let feedback = crate::quizzes::feedback(questions, &answers);
-    let complete = feedback.iter().all(|f| f.answered);
-    if let (Some(user), true) = (
-        signed_in.filter(|_| req.method() == actix_web::http::Method::POST),
-        complete,
-    ) {
-        let chapter = chapters[index].clone();
-        let (course, now) = (version.course_id, ctx.state.now());
-        ctx.state
-            .db
-            .write(move |conn| {
-                db::quizzes::record_passed(
-                    conn,
-                    user,
-                    course,
-                    &chapter.key,
-                    &chapter.content_hash,
-                    now,
-                )
-            })
-            .await?;
-    }
+    // Signed in, answering every question passes the chapter: the chapter is looked up, the
+    // answers checked and the pass recorded in one trip to the database.
+    let recording = signed_in.filter(|_| req.method() == actix_web::http::Method::POST);
+    let (state, now) = (ctx.state.clone(), ctx.state.now());
+    let judge = move |conn: &mut db::DbConnection| {
+        let Some((version, content)) = current_chapter(&state, conn, &slug, &key)? else {
+            return Err(WebError::NotFound);
+        };
+        let index = content
+            .chapters
+            .iter()
+            .position(|c| c.key == key)
+            .ok_or(WebError::NotFound)?;
+        let questions = &content.practice;
+        if questions.is_empty() {
+            return Err(WebError::NotFound);
+        }
+        crate::quizzes::validate(questions, &answers)
+            .map_err(|_| WebError::BadRequest("error-bad-answer"))?;
+        let complete = crate::quizzes::feedback(questions, &answers)
+            .iter()
+            .all(|f| f.answered);
+        if let (Some(user), true) = (recording, complete) {
+            let chapter = &content.chapters[index];
+            let place = Place {
+                user,
+                course: version.course_id,
+                chapter: &chapter.key,
+                content_hash: &chapter.content_hash,
+            };
+            let before = db::learning::standing(conn, &place, now)?;
+            db::learning::record(conn, &place, Step::Passed, before, now)?;
+        }
+        Ok((version, content, answers, index, complete))
+    };
+    let (version, content, answers, index, complete) = match recording {
+        Some(_) => ctx.state.db.write(judge).await?,
+        None => ctx.state.db.read(judge).await?,
+    };
+    let chapters = &content.chapters;
+    let feedback = crate::quizzes::feedback(&content.practice, &answers);
     let mut page = ctx.page();
     page.insert("base", &format!("/courses/{}", version.slug));
     page.insert("course", &version);

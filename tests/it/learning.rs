@@ -11,10 +11,46 @@ use crate::{both_backends, spawn};
 both_backends!(
     anyone_finds_and_reads_a_course_without_an_account,
     progress_is_recorded_once_and_continue_returns_there,
+    the_summary_follows_progress_and_a_repeat_writes_nothing,
     progress_carries_over_to_a_corrected_version,
     a_course_and_a_chapter_print_with_their_version,
     unknown_courses_and_chapters_are_not_found,
 );
+
+/// The learner's enrolment in a course and their progress in its first chapter, as stored.
+#[derive(Debug, Clone, PartialEq, diesel::QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    chapters_opened: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    chapters_read: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    last_chapter_key: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    last_activity_at: chrono::NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    read_at: Option<chrono::NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    passed_at: Option<chrono::NaiveDateTime>,
+}
+
+async fn stored(app: &crate::helpers::TestApp) -> Stored {
+    app.db
+        .read(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(
+                "SELECT e.chapters_opened, e.chapters_read, e.last_chapter_key, \
+                 e.last_activity_at, p.read_at, p.passed_at \
+                 FROM enrolments e JOIN chapter_progress p \
+                 ON p.user_id = e.user_id AND p.course_id = e.course_id \
+                 WHERE p.chapter_key = 'water'",
+            )
+            .get_result::<Stored>(conn)
+            .map_err(sala::db::DbError::from)
+        })
+        .await
+        .expect("the learner's enrolment and progress")
+}
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses")
@@ -108,6 +144,72 @@ async fn progress_is_recorded_once_and_continue_returns_there(backend: Backend) 
     let response = stranger.post_raw("/courses/minimal/water/read", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).starts_with("/sign-in"));
+}
+
+/// The enrolment row sums up the learner's progress for reports: chapters opened (a bit
+/// each), chapters read, where they are and when they were last active. Each step is
+/// counted once; repeating one within ten minutes writes nothing, later it only freshens
+/// the learner's last activity.
+async fn the_summary_follows_progress_and_a_repeat_writes_nothing(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.register("learner@example.org", "Learner").await;
+    let (water, read) = ("/courses/minimal/water", "/courses/minimal/water/read");
+    app.get(water).await;
+    let opened = stored(&app).await;
+    assert_eq!(
+        (opened.chapters_opened.count_ones(), opened.chapters_read),
+        (1, 0)
+    );
+    assert_eq!(opened.last_chapter_key, "water");
+    assert_eq!((opened.read_at, opened.passed_at), (None, None));
+
+    app.advance(chrono::Duration::minutes(3));
+    app.submit(water, read, &[]).await;
+    let first = stored(&app).await;
+    assert_eq!(first.chapters_read, 1);
+    assert!(first.read_at.is_some());
+    assert!(first.last_activity_at > opened.last_activity_at);
+
+    app.advance(chrono::Duration::minutes(5));
+    app.submit(water, read, &[]).await;
+    app.get(water).await;
+    assert_eq!(stored(&app).await, first, "nothing new to write");
+
+    app.advance(chrono::Duration::minutes(15));
+    app.submit(water, read, &[]).await;
+    let later = stored(&app).await;
+    assert!(later.last_activity_at > first.last_activity_at);
+    assert_eq!(
+        (later.read_at, later.chapters_read, later.chapters_opened),
+        (first.read_at, 1, first.chapters_opened),
+        "read once"
+    );
+
+    app.get("/courses/minimal/latrines").await;
+    let moved = stored(&app).await;
+    assert_eq!(moved.chapters_opened.count_ones(), 2);
+    assert_eq!(moved.last_chapter_key, "latrines");
+    // Passing the practice check of a chapter read earlier: read stays as it was.
+    app.submit(water, "/courses/minimal/water/check", &[("q.q1", "a")])
+        .await;
+    let passed = stored(&app).await;
+    assert!(passed.passed_at.is_some());
+    assert_eq!(
+        (
+            passed.read_at,
+            passed.chapters_read,
+            passed.last_chapter_key.as_str()
+        ),
+        (first.read_at, 1, "water")
+    );
+    // Passing the check of a chapter not yet read reads it too.
+    app.submit(
+        "/courses/minimal/latrines",
+        "/courses/minimal/latrines/check",
+        &[("q.q1", "true")],
+    )
+    .await;
+    assert_eq!(stored(&app).await.chapters_read, 2);
 }
 
 async fn progress_carries_over_to_a_corrected_version(backend: Backend) {
