@@ -321,6 +321,18 @@ diesel::define_sql_function!(
     ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
 );
 
+/// Records that the learner took `step` in a chapter version: where they stand, then what
+/// changes ([`record`]), in the caller's transaction.
+pub fn take(
+    conn: &mut DbConnection,
+    place: &Place,
+    step: Step,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let before = standing(conn, place, now)?;
+    record(conn, place, step, before, now)
+}
+
 /// Records that the learner took `step` in a chapter version, from where they stood
 /// (`before`, read with [`standing`]) and writes only what changes, in at most three
 /// statements: the chapter's progress row, the learner's progress in the course (to

@@ -314,8 +314,7 @@ pub async fn mark_read(
                 chapter: &chapter.key,
                 content_hash: &chapter.content_hash,
             };
-            let before = db::learning::standing(conn, &place, now)?;
-            db::learning::record(conn, &place, Step::Read, before, now)?;
+            db::learning::take(conn, &place, Step::Read, now)?;
             Ok(Some(match chapters.get(index + 1) {
                 Some(next) => format!("/courses/{}/{}", version.slug, next.key),
                 None => format!("/courses/{}#final", version.slug),
@@ -560,8 +559,7 @@ pub async fn check(
                 chapter: &chapter.key,
                 content_hash: &chapter.content_hash,
             };
-            let before = db::learning::standing(conn, &place, now)?;
-            db::learning::record(conn, &place, Step::Passed, before, now)?;
+            db::learning::take(conn, &place, Step::Passed, now)?;
         }
         Ok((version, content, answers, index, complete))
     };
