@@ -256,6 +256,18 @@ pub struct Place<'a> {
     pub content_hash: &'a str,
 }
 
+impl<'a> Place<'a> {
+    /// The chapter version `chapter` of `course`, for `user`.
+    pub fn of(user: UserId, course: i64, chapter: &'a ChapterSummary) -> Self {
+        Self {
+            user,
+            course,
+            chapter: &chapter.key,
+            content_hash: &chapter.content_hash,
+        }
+    }
+}
+
 /// Where a learner stands with one version of one chapter, read in one query before
 /// recording progress on it, so that only what changes is written.
 #[derive(Debug, Clone, Copy, Default)]

@@ -96,24 +96,10 @@ pub(super) fn at_chapter(
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     let (user, course, chapter) = (place.user.0, place.course, place.chapter);
-    let Some(progress) = progress else {
-        on_backend!(conn, |c| diesel::insert_into(enrolments::table)
-            .values((
-                enrolments::user_id.eq(user),
-                enrolments::course_id.eq(course),
-                enrolments::started_at.eq(now),
-                enrolments::last_chapter_key.eq(chapter),
-                enrolments::last_activity_at.eq(now),
-            ))
-            .on_conflict((enrolments::user_id, enrolments::course_id))
-            .do_update()
-            .set((
-                enrolments::last_chapter_key.eq(chapter),
-                enrolments::last_activity_at.eq(now),
-            ))
-            .execute(c))?;
-        return Ok(());
-    };
+    // Left out when unchanged (`None`): the columns' defaults on a new enrolment, as they were
+    // on an existing one.
+    let opened = progress.map(|p| enrolments::chapters_opened.eq(p.opened));
+    let read = progress.map(|p| enrolments::chapters_read.eq(p.read));
     on_backend!(conn, |c| diesel::insert_into(enrolments::table)
         .values((
             enrolments::user_id.eq(user),
@@ -121,16 +107,16 @@ pub(super) fn at_chapter(
             enrolments::started_at.eq(now),
             enrolments::last_chapter_key.eq(chapter),
             enrolments::last_activity_at.eq(now),
-            enrolments::chapters_opened.eq(progress.opened),
-            enrolments::chapters_read.eq(progress.read),
+            opened,
+            read,
         ))
         .on_conflict((enrolments::user_id, enrolments::course_id))
         .do_update()
         .set((
             enrolments::last_chapter_key.eq(chapter),
             enrolments::last_activity_at.eq(now),
-            enrolments::chapters_opened.eq(progress.opened),
-            enrolments::chapters_read.eq(progress.read),
+            opened,
+            read,
         ))
         .execute(c))?;
     Ok(())

@@ -157,12 +157,7 @@ pub async fn chapter(
             // write: last activity is kept to within `learning::ACTIVITY_STEP`.
             let to_record = match (user, content.chapters.iter().find(|c| c.key == wanted)) {
                 (Some(user), Some(summary)) => {
-                    let place = Place {
-                        user,
-                        course: version.course_id,
-                        chapter: &wanted,
-                        content_hash: &summary.content_hash,
-                    };
+                    let place = Place::of(user, version.course_id, summary);
                     let before = db::learning::standing(conn, &place, now)?;
                     (!before.has(Step::Opened))
                         .then(|| (user, summary.content_hash.clone(), before))
@@ -308,12 +303,7 @@ pub async fn mark_read(
                 return Ok(None);
             };
             let chapter = &chapters[index];
-            let place = Place {
-                user,
-                course: version.course_id,
-                chapter: &chapter.key,
-                content_hash: &chapter.content_hash,
-            };
+            let place = Place::of(user, version.course_id, chapter);
             db::learning::take(conn, &place, Step::Read, now)?;
             Ok(Some(match chapters.get(index + 1) {
                 Some(next) => format!("/courses/{}/{}", version.slug, next.key),
@@ -553,12 +543,7 @@ pub async fn check(
             .all(|f| f.answered);
         if let (Some(user), true) = (recording, complete) {
             let chapter = &content.chapters[index];
-            let place = Place {
-                user,
-                course: version.course_id,
-                chapter: &chapter.key,
-                content_hash: &chapter.content_hash,
-            };
+            let place = Place::of(user, version.course_id, chapter);
             db::learning::take(conn, &place, Step::Passed, now)?;
         }
         Ok((version, content, answers, index, complete))
