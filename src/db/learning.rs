@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{chapter_progress, chapters, course_versions, courses, enrolments};
-use super::{DbConnection, DbError, lower, on_backend};
+use super::{DbConnection, DbError, coalesce, lower, on_backend};
 use crate::accounts::UserId;
 use crate::learning::{ACTIVITY_STEP, ChapterProgress, ChapterSummary, CourseVersion, Step};
 
@@ -324,14 +324,6 @@ pub fn standing(
         here,
     })
 }
-
-diesel::define_sql_function!(
-    /// SQL `coalesce()` of two times: the first that is set. The same on both backends.
-    fn coalesce(
-        first: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
-        second: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
-    ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
-);
 
 /// Records that the learner took `step` in a chapter version: where they stand, then what
 /// changes ([`record`]), in the caller's transaction.

@@ -72,6 +72,14 @@ diesel::define_sql_function!(
     ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>
 );
 
+diesel::define_sql_function!(
+    /// SQL `coalesce()` of two times: the first that is set. The same on both backends.
+    fn coalesce(
+        first: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
+        second: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
+);
+
 /// A `LIKE` pattern that finds `search` anywhere (lower-cased, wildcards escaped with `\`).
 pub(crate) fn contains_pattern(search: &str) -> String {
     let escaped = search
