@@ -9,7 +9,9 @@
 //! server -- postgres` on a fresh database on the server of `SALA_TEST_DATABASE_URL`.
 //! `-- --seconds N` sets each run's length (default 10); `-- --hold` keeps the server up
 //! for ten minutes after signing in, and prints its pid and a session cookie, to profile;
-//! `-- --only TEXT,TEXT` runs only the lines whose name contains one of them.
+//! `-- --only TEXT,TEXT` runs only the lines whose name contains one of them;
+//! `-- --binary PATH` measures another build of `sala` (an older commit's, built in its own
+//! target folder) on the same dataset, for a before-and-after.
 
 #![allow(
     clippy::print_stdout,
@@ -315,8 +317,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(url: &str, dir: &std::path::Path, key: &[u8], port: u16) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sala"))
+    fn start(binary: &str, url: &str, dir: &std::path::Path, key: &[u8], port: u16) -> Self {
+        let mut child = Command::new(binary)
             .current_dir(dir)
             .env("SALA_DATABASE_URL", url)
             .env("SALA_DATA_DIR", dir.join("data"))
@@ -702,7 +704,12 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let server = Server::start(&url, &dir, &key, port);
+    let binary = args
+        .iter()
+        .position(|a| a == "--binary")
+        .and_then(|i| args.get(i + 1))
+        .map_or(env!("CARGO_BIN_EXE_sala"), String::as_str);
+    let server = Server::start(binary, &url, &dir, &key, port);
     std::thread::sleep(Duration::from_secs(1));
     println!(
         "idle RSS after start: {:.1} MB",

@@ -185,7 +185,6 @@ pub fn chapter_list(conn: &mut DbConnection, version: i64) -> Result<Vec<Chapter
         .collect())
 }
 
-/// Chapters per version, for the catalogue.
 /// What saving each version for offline reading downloads at most, in bytes.
 pub fn offline_sizes(
     conn: &mut DbConnection,
@@ -199,6 +198,7 @@ pub fn offline_sizes(
         .collect())
 }
 
+/// Chapters per version and their minutes in all, for the catalogue.
 pub fn chapter_counts(
     conn: &mut DbConnection,
     versions: &[i64],
