@@ -129,12 +129,32 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+        match conn {
+            DbConnection::Postgres(pg) => still_open(pg),
+            DbConnection::Sqlite(_) => Ok(()),
+        }
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         conn.is_broken()
     }
+}
+
+/// Whether a PostgreSQL connection that waited in the pool is still open, found without a
+/// round trip: it reads, without waiting, what the server sent while the connection was idle.
+/// On a live connection that is nothing. A server that stopped or restarted sent its reason
+/// and closed the socket; libpq takes the reason as a notice in one read and sees the closed
+/// socket in the next, which makes the connection broken. A `SELECT 1` found the same, but
+/// it was two of the ten round trips of recording progress, each of which costs PostgreSQL a
+/// switch to its backend and back (the fourth run in docs/benchmarks.md). diesel offers no
+/// way to the socket but this: `notifications_iter` is libpq's `PQconsumeInput`.
+fn still_open(pg: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+    for _ in 0..2 {
+        if let Some(Err(e)) = pg.notifications_iter().next() {
+            return Err(diesel::r2d2::Error::QueryError(e));
+        }
+    }
+    Ok(())
 }
 
 /// The connection pool, cheap to clone and shared by every worker.
@@ -169,13 +189,11 @@ impl Db {
         };
         let manager = ConnectionManager { url: url.clone() };
         // Check one connection first: its error says why (the pool's only says "timed out").
-        let mut first = manager
-            .connect()
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        manager
-            .is_valid(&mut first)
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        drop(first);
+        drop(
+            manager
+                .connect()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?,
+        );
         let pool = Pool::builder()
             .max_size(pool_size)
             // No connection is made in the background to keep a spare: one being made by
@@ -183,8 +201,8 @@ impl Db {
             // exited crashed libpq in its exit handlers (a segfault in 13 of 150 runs).
             // Connections are made on demand and kept while used.
             .min_idle(Some(0))
-            // A `SELECT 1` before handing out each connection finds PostgreSQL connections
-            // that a restart cut; a SQLite file opened in this process cannot be cut.
+            // Each PostgreSQL connection is checked before it is handed out (`still_open`),
+            // so that one a restart cut is not; a SQLite file opened here cannot be cut.
             .test_on_check_out(backend == Backend::Postgres)
             .connection_timeout(Duration::from_secs(5))
             .build(manager)

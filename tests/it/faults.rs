@@ -23,7 +23,10 @@ async fn wait_ready(app: &TestApp, want: StatusCode) {
 /// Sala on a PostgreSQL cluster of its own (which the test may stop), with Dara signed up;
 /// `None` when PostgreSQL tests are not enabled.
 async fn on_own_cluster() -> Option<(PgCluster, TestApp)> {
-    let cluster = PgCluster::start()?;
+    on_cluster(PgCluster::start()?).await
+}
+
+async fn on_cluster(cluster: PgCluster) -> Option<(PgCluster, TestApp)> {
     let url = cluster.url.clone();
     let app = TestApp::spawn_with(Backend::Sqlite, |raw| raw.database_url = Some(url)).await?;
     app.get("/lang/en?next=/").await;
@@ -45,13 +48,27 @@ async fn another_signs_up(app: &TestApp) {
     assert_eq!(app.rows("users").await, 2);
 }
 
-/// A pooled connection is tested before it is handed out: a PostgreSQL restart between two
+/// A pooled connection is checked before it is handed out: a PostgreSQL restart between two
 /// visits cuts every connection, and must go unnoticed by the next visitor.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_restart_between_requests_goes_unnoticed() {
     let Some((cluster, app)) = on_own_cluster().await else {
         return;
     };
+    a_restart_goes_unnoticed(cluster, app).await;
+}
+
+/// The same over TLS, where the server's goodbye comes in TLS records of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_restart_between_requests_goes_unnoticed_over_tls() {
+    let Some(cluster) = PgCluster::start_with_tls() else {
+        return;
+    };
+    let (cluster, app) = on_cluster(cluster).await.expect("Sala on its own cluster");
+    a_restart_goes_unnoticed(cluster, app).await;
+}
+
+async fn a_restart_goes_unnoticed(cluster: PgCluster, app: TestApp) {
     assert_eq!(app.get_html("/my").await.0, StatusCode::OK);
     // Every pooled connection is cut by the restart.
     cluster.stop();

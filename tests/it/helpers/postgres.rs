@@ -79,11 +79,21 @@ pub struct PgCluster {
     dir: tempfile::TempDir,
     bin: std::path::PathBuf,
     port: u16,
+    tls: bool,
     pub url: String,
 }
 
 impl PgCluster {
     pub fn start() -> Option<Self> {
+        Self::start_with(false)
+    }
+
+    /// The same, with connections over TLS only (a self-signed certificate of its own).
+    pub fn start_with_tls() -> Option<Self> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Option<Self> {
         server_url()?;
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
@@ -102,11 +112,13 @@ impl PgCluster {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
+        let mode = if tls { "require" } else { "disable" };
         let cluster = Self {
-            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode={mode}"),
             dir,
             bin,
             port,
+            tls,
         };
         if is_root() {
             let status = std::process::Command::new("chown")
@@ -128,8 +140,45 @@ impl PgCluster {
                 "--no-sync",
             ],
         );
+        if tls {
+            cluster.make_certificate();
+        }
         cluster.resume();
         Some(cluster)
+    }
+
+    /// A self-signed certificate and its key where the server looks for them by default
+    /// (`server.crt`, `server.key` in the data folder), readable by the server only.
+    fn make_certificate(&self) {
+        let data = std::path::Path::new(&self.data()).to_owned();
+        let (key, crt) = (data.join("server.key"), data.join("server.crt"));
+        let output = std::process::Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&crt)
+            .output()
+            .expect("run openssl");
+        assert!(
+            output.status.success(),
+            "openssl req failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+            .expect("make the key private");
+        if is_root() {
+            let status = std::process::Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(&key)
+                .arg(&crt)
+                .status()
+                .expect("chown");
+            assert!(status.success(), "chown the certificate to postgres");
+        }
     }
 
     fn data(&self) -> String {
@@ -164,9 +213,10 @@ impl PgCluster {
     /// Starts the server (again) and waits until it accepts connections.
     pub fn resume(&self) {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c ssl={}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            if self.tls { "on" } else { "off" }
         );
         let log = self.dir.path().join("log").to_string_lossy().into_owned();
         self.run(
