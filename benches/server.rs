@@ -74,7 +74,6 @@ fn ids(conn: &mut DbConnection, sql: &str) -> Vec<i64> {
 /// Everything the runs need that the seed does not make: passwords, certificates, a
 /// coordinator, and learners with an unsubmitted final assessment.
 struct Fixture {
-    course: i64,
     ministry: String,
     cohort: i64,
     chapters: Vec<String>,
@@ -288,7 +287,6 @@ fn prepare(db: &Db, postgres: bool, key: &[u8], base: &str) -> Fixture {
     db.blocking(|conn| conn.batch_execute("ANALYZE").map_err(DbError::from))
         .expect("analyze");
     Fixture {
-        course,
         ministry,
         cohort,
         chapters,
@@ -941,11 +939,6 @@ fn main() {
         );
         stop.store(true, Ordering::Relaxed);
     }
-    println!(
-        "course {} of {} chapters",
-        fixture.course,
-        fixture.chapters.len()
-    );
     drop(runtime);
     drop(server);
     seed::drop_database(admin, name);
