@@ -120,14 +120,7 @@ impl PgCluster {
             port,
             tls,
         };
-        if is_root() {
-            let status = std::process::Command::new("chown")
-                .args(["postgres:postgres"])
-                .arg(cluster.dir.path())
-                .status()
-                .expect("chown");
-            assert!(status.success(), "chown the cluster folder to postgres");
-        }
+        give_to_postgres(&[cluster.dir.path()]);
         cluster.run(
             "initdb",
             &[
@@ -152,33 +145,21 @@ impl PgCluster {
     fn make_certificate(&self) {
         let data = std::path::Path::new(&self.data()).to_owned();
         let (key, crt) = (data.join("server.key"), data.join("server.crt"));
-        let output = std::process::Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            ])
-            .args(["-subj", "/CN=127.0.0.1", "-keyout"])
-            .arg(&key)
-            .arg("-out")
-            .arg(&crt)
-            .output()
-            .expect("run openssl");
-        assert!(
-            output.status.success(),
-            "openssl req failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+        succeed(
+            std::process::Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                ])
+                .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+                .arg(&key)
+                .arg("-out")
+                .arg(&crt),
+            "openssl req",
         );
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
             .expect("make the key private");
-        if is_root() {
-            let status = std::process::Command::new("chown")
-                .args(["postgres:postgres"])
-                .arg(&key)
-                .arg(&crt)
-                .status()
-                .expect("chown");
-            assert!(status.success(), "chown the certificate to postgres");
-        }
+        give_to_postgres(&[&key, &crt]);
     }
 
     fn data(&self) -> String {
@@ -198,15 +179,9 @@ impl PgCluster {
     }
 
     fn run(&self, program: &str, args: &[&str]) {
-        let output = self
-            .command(program)
-            .args(args)
-            .output()
-            .expect("run a PostgreSQL program");
-        assert!(
-            output.status.success(),
-            "{program} {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+        succeed(
+            self.command(program).args(args),
+            &format!("{program} {args:?}"),
         );
     }
 
@@ -246,6 +221,30 @@ impl Drop for PgCluster {
             .command("pg_ctl")
             .args(["-D", &self.data(), "-m", "immediate", "stop"])
             .output();
+    }
+}
+
+/// Runs `command`, failing the test with its error output unless it succeeds.
+fn succeed(command: &mut std::process::Command, what: &str) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what} could not run: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Hands `paths` to the `postgres` user when the tests run as root (the server runs as it).
+fn give_to_postgres(paths: &[&std::path::Path]) {
+    if is_root() {
+        succeed(
+            std::process::Command::new("chown")
+                .arg("postgres:postgres")
+                .args(paths),
+            "chown to postgres",
+        );
     }
 }
 
