@@ -2,6 +2,7 @@
 //! `SALA_TEST_DATABASE_URL` and dropped when the test ends.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::sync::Once;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -143,7 +144,7 @@ impl PgCluster {
     /// A self-signed certificate and its key where the server looks for them by default
     /// (`server.crt`, `server.key` in the data folder), readable by the server only.
     fn make_certificate(&self) {
-        let data = std::path::Path::new(&self.data()).to_owned();
+        let data = std::path::PathBuf::from(self.data());
         let (key, crt) = (data.join("server.key"), data.join("server.crt"));
         succeed(
             std::process::Command::new("openssl")
@@ -156,7 +157,6 @@ impl PgCluster {
                 .arg(&crt),
             "openssl req",
         );
-        use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
             .expect("make the key private");
         give_to_postgres(&[&key, &crt]);
