@@ -309,6 +309,41 @@ impl Db {
         }
     }
 
+    /// Runs `check`, a look-up of a few rows by key, and when it finds something, `f` with
+    /// it in a write transaction as `write` does; answers what each returned. On PostgreSQL
+    /// both run on one connection in one hand-off to the blocking pool (the look-up before
+    /// the transaction begins); on SQLite the look-up runs as `lookup` does and only `f` is
+    /// queued for the writer.
+    pub async fn write_after<C, T, F, R, E>(&self, check: C, f: F) -> Result<Option<(T, R)>, E>
+    where
+        C: FnOnce(&mut DbConnection) -> Result<Option<T>, E> + Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &T) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => {
+                let Some(found) = self.lookup(check).await? else {
+                    return Ok(None);
+                };
+                writer
+                    .run(move |conn| f(conn, &found).map(|done| Some((found, done))))
+                    .await
+            }
+            None => {
+                self.read(move |conn| {
+                    let Some(found) = check(conn)? else {
+                        return Ok(None);
+                    };
+                    let done = in_write_transaction(conn, |conn| f(conn, &found))?;
+                    Ok(Some((found, done)))
+                })
+                .await
+            }
+        }
+    }
+
     /// SQLite: how many commits this process's writer made and how many writes they held
     /// (the second divided by the first is the mean group size).
     pub fn commit_groups(&self) -> Option<(u64, u64)> {

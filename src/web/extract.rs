@@ -72,64 +72,95 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
         .ok_or_else(|| WebError::Internal("application state missing".into()))
 }
 
-impl Ctx {
-    async fn load(req: HttpRequest) -> Result<Self, WebError> {
-        let state = app_state(&req)?;
-        let session = req.get_session();
-        let user_id = session.get::<i64>(SESSION_USER).ok().flatten();
+/// Who the session says is signed in, before the database has confirmed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    user: UserId,
+    epoch: Option<i32>,
+    /// Whether the session is younger than `SESSION_MAX_AGE_SECONDS`.
+    fresh: bool,
+}
+
+impl Claim {
+    fn of(session: &Session, now: chrono::NaiveDateTime) -> Option<Self> {
+        let user = session.get::<i64>(SESSION_USER).ok().flatten()?;
         let epoch = session.get::<i32>(SESSION_EPOCH).ok().flatten();
         let since = session
             .get::<i64>(SESSION_SINCE)
             .ok()
             .flatten()
             .unwrap_or(0);
-        let fresh = state.now().and_utc().timestamp() - since < SESSION_MAX_AGE_SECONDS;
-        let viewer = match user_id {
-            Some(id) => {
-                let loaded = state
-                    .db
-                    .lookup(move |conn| db::users::with_grants(conn, UserId(id)))
-                    .await?
-                    .map(|(user, grants)| Viewer { user, grants });
-                // A session made before the last password change, or too long ago, is over.
-                // (`clear`, not `purge`: this request may still need a CSRF token.)
-                match loaded {
-                    Some(viewer) if Some(viewer.user.session_epoch) == epoch && fresh => {
-                        Some(viewer)
-                    }
-                    _ => {
-                        session.clear();
-                        None
-                    }
-                }
-            }
-            None => None,
-        };
-        let lang = req
-            .cookie(LANG_COOKIE)
-            .and_then(|c| Lang::from_code(c.value()))
-            .or_else(|| viewer.as_ref().and_then(|v| v.user.lang))
-            .or_else(|| request_lang(&req))
-            .unwrap_or_default();
+        Some(Self {
+            user: UserId(user),
+            epoch,
+            fresh: now.and_utc().timestamp() - since < SESSION_MAX_AGE_SECONDS,
+        })
+    }
+
+    /// The person the session names, with their roles, if the session still holds: the
+    /// account exists, its password has not changed since the session was made, and the
+    /// session is not too old.
+    pub fn confirm(self, conn: &mut db::DbConnection) -> Result<Option<Viewer>, db::DbError> {
+        Ok(db::users::with_grants(conn, self.user)?
+            .map(|(user, grants)| Viewer { user, grants })
+            .filter(|viewer| Some(viewer.user.session_epoch) == self.epoch && self.fresh))
+    }
+}
+
+impl Ctx {
+    /// The context of a request before the database is asked who is signed in: no viewer
+    /// yet, and the language as the cookie or the browser says.
+    fn unconfirmed(req: &HttpRequest) -> Result<(Self, Option<Claim>), WebError> {
+        let state = app_state(req)?;
+        let session = req.get_session();
+        let claim = Claim::of(&session, state.now());
         let here = req
             .uri()
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-        let address = client_address(&req, state.settings.trust_proxy);
+        let address = client_address(req, state.settings.trust_proxy);
         let if_none_match = req
             .headers()
             .get(actix_web::http::header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        Ok(Self {
+        let ctx = Self {
             state,
-            lang,
-            viewer,
+            lang: request_lang(req).unwrap_or_default(),
+            viewer: None,
             session,
             here,
             address,
             if_none_match,
-        })
+        };
+        Ok((ctx, claim))
+    }
+
+    /// Takes the person the session's claim was confirmed as, or ends a session that no
+    /// longer holds (made before the last password change, or too long ago). `clear`, not
+    /// `purge`: this request may still need a CSRF token. The person's own language applies
+    /// unless the `lang` cookie chose one.
+    fn confirmed(&mut self, req: &HttpRequest, claim: Option<Claim>, viewer: Option<Viewer>) {
+        if claim.is_some() && viewer.is_none() {
+            self.session.clear();
+        }
+        self.lang = req
+            .cookie(LANG_COOKIE)
+            .and_then(|c| Lang::from_code(c.value()))
+            .or_else(|| viewer.as_ref().and_then(|v| v.user.lang))
+            .or_else(|| request_lang(req))
+            .unwrap_or_default();
+        self.viewer = viewer;
+    }
+
+    async fn load(req: HttpRequest) -> Result<Self, WebError> {
+        let (mut ctx, claim) = Self::unconfirmed(&req)?;
+        let viewer = match claim {
+            Some(claim) => ctx.state.db.lookup(move |conn| claim.confirm(conn)).await?,
+            None => None,
+        };
+        ctx.confirmed(&req, claim, viewer);
+        Ok(ctx)
     }
 
     /// The signed-in person, or a redirect to the sign-in page that comes back here.
@@ -216,6 +247,84 @@ impl FromRequest for Ctx {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         Box::pin(Ctx::load(req.clone()))
+    }
+}
+
+/// A request whose signed-in person is confirmed by the handler, in the same trip to the
+/// database as its own queries, rather than by the extractor in a trip of its own: on
+/// PostgreSQL each trip is a hand-off to the blocking pool and a connection checked out,
+/// which the pages every learner asks for most (a chapter, "I have read this", a practice
+/// check) need not pay twice. The handler runs [`Claim::confirm`] in its closure and gives
+/// the result to [`Claimed::confirmed`] before it reads `ctx.viewer`.
+pub struct Claimed {
+    ctx: Ctx,
+    claim: Option<Claim>,
+    req: HttpRequest,
+}
+
+impl Claimed {
+    /// Who the session says is signed in, if anyone.
+    pub fn claim(&self) -> Option<Claim> {
+        self.claim
+    }
+
+    /// The context, with the person the claim was confirmed as (`None` ends the session).
+    pub fn confirmed(self, viewer: Option<Viewer>) -> Ctx {
+        let Self {
+            mut ctx,
+            claim,
+            req,
+        } = self;
+        ctx.confirmed(&req, claim, viewer);
+        ctx
+    }
+
+    /// The application state, before the claim is confirmed.
+    pub fn state(&self) -> &web::Data<AppState> {
+        &self.ctx.state
+    }
+
+    /// The redirect to the sign-in page that comes back here.
+    pub fn sign_in_required(&self) -> WebError {
+        WebError::SignInRequired {
+            next: self.ctx.here.clone(),
+        }
+    }
+}
+
+impl FromRequest for Claimed {
+    type Error = WebError;
+    type Future = std::future::Ready<Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ctx::unconfirmed(req).map(|(ctx, claim)| Claimed {
+            ctx,
+            claim,
+            req: req.clone(),
+        }))
+    }
+}
+
+/// A [`Claimed`] request for signed-in people only: a session that names no one is sent to
+/// sign in first, as with [`SignedIn`].
+pub struct ClaimedBySomeone {
+    pub claimed: Claimed,
+    pub claim: Claim,
+}
+
+impl FromRequest for ClaimedBySomeone {
+    type Error = WebError;
+    type Future = std::future::Ready<Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let claimed = match Claimed::from_request(req, payload).into_inner() {
+            Ok(claimed) => claimed,
+            Err(e) => return std::future::ready(Err(e)),
+        };
+        std::future::ready(match claimed.claim {
+            Some(claim) => Ok(Self { claimed, claim }),
+            None => Err(claimed.sign_in_required()),
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::error::WebError;
-use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
+use super::extract::{Claimed, ClaimedBySomeone, CsrfForm, Ctx, NoFields, SignedIn};
 use super::{published, render};
 use crate::accounts::UserId;
 use crate::db::learning::Place;
@@ -135,23 +135,28 @@ pub async fn course(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, W
 }
 
 pub async fn chapter(
-    ctx: Ctx,
+    claimed: Claimed,
     req: actix_web::HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
     let (slug, key) = path.into_inner();
     // Saving a course for offline reading fetches every chapter: that is not opening them.
     let saving = req.query_string().split('&').any(|pair| pair == "saving=1");
-    let user = ctx.viewer.as_ref().map(|v| v.user.id).filter(|_| !saving);
-    let now = ctx.state.now();
+    let claim = claimed.claim();
+    let now = claimed.state().now();
     let wanted = key.clone();
-    let state = ctx.state.clone();
-    let found = ctx
-        .state
+    let state = claimed.state().clone();
+    let (viewer, found) = claimed
+        .state()
         .db
         .lookup(move |conn| {
+            let viewer = claim
+                .map(|claim| claim.confirm(conn))
+                .transpose()?
+                .flatten();
+            let user = viewer.as_ref().map(|v| v.user.id).filter(|_| !saving);
             let Some((version, content)) = current_chapter(&state, conn, &slug, &wanted)? else {
-                return Ok::<_, DbError>(None);
+                return Ok::<_, DbError>((viewer, None));
             };
             // A learner reading on (or reloading) a chapter they are already at needs no
             // write: last activity is kept to within `learning::ACTIVITY_STEP`.
@@ -164,9 +169,10 @@ pub async fn chapter(
                 }
                 _ => None,
             };
-            Ok(Some((version, content, to_record)))
+            Ok((viewer, Some((version, content, to_record))))
         })
         .await?;
+    let ctx = claimed.confirmed(viewer);
     let (version, content, to_record) = found.ok_or(WebError::NotFound)?;
     let chapters = &content.chapters;
     let index = chapters
@@ -282,36 +288,43 @@ fn published_chapter(
 
 /// "I have read this chapter": recorded once, then on to the next chapter.
 pub async fn mark_read(
-    signed_in: SignedIn,
+    signed_in: ClaimedBySomeone,
     path: web::Path<(String, String)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    let SignedIn { ctx, viewer } = signed_in;
+    let ClaimedBySomeone { claimed, claim } = signed_in;
     let (slug, key) = path.into_inner();
-    let user = viewer.user.id;
-    let now = ctx.state.now();
-    let state = ctx.state.clone();
-    let next = ctx
-        .state
+    let state = claimed.state().clone();
+    let now = state.now();
+    let written = claimed
+        .state()
         .db
-        .write(move |conn| {
-            let Some((version, content)) = current_chapter(&state, conn, &slug, &key)? else {
-                return Ok::<_, DbError>(None);
-            };
-            let chapters = &content.chapters;
-            let Some(index) = chapters.iter().position(|c| c.key == key) else {
-                return Ok(None);
-            };
-            let chapter = &chapters[index];
-            let place = Place::of(user, version.course_id, chapter);
-            db::learning::take(conn, &place, Step::Read, now)?;
-            Ok(Some(match chapters.get(index + 1) {
-                Some(next) => format!("/courses/{}/{}", version.slug, next.key),
-                None => format!("/courses/{}#final", version.slug),
-            }))
-        })
-        .await?
-        .ok_or(WebError::NotFound)?;
+        .write_after(
+            move |conn| claim.confirm(conn),
+            move |conn, viewer| {
+                let Some((version, content)) = current_chapter(&state, conn, &slug, &key)? else {
+                    return Ok::<_, DbError>(None);
+                };
+                let chapters = &content.chapters;
+                let Some(index) = chapters.iter().position(|c| c.key == key) else {
+                    return Ok(None);
+                };
+                let chapter = &chapters[index];
+                let place = Place::of(viewer.user.id, version.course_id, chapter);
+                db::learning::take(conn, &place, Step::Read, now)?;
+                Ok(Some(match chapters.get(index + 1) {
+                    Some(next) => format!("/courses/{}/{}", version.slug, next.key),
+                    None => format!("/courses/{}#final", version.slug),
+                }))
+            },
+        )
+        .await?;
+    let Some((_, next)) = written else {
+        let required = claimed.sign_in_required();
+        claimed.confirmed(None);
+        return Err(required);
+    };
+    let next = next.ok_or(WebError::NotFound)?;
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, next))
         .finish())
@@ -493,14 +506,15 @@ pub async fn offline_manifest(ctx: Ctx, slug: web::Path<String>) -> Result<HttpR
 /// form for readers without an account, recording nothing); signed in, answering every
 /// question completes the chapter, once.
 pub async fn check(
-    ctx: Ctx,
+    claimed: Claimed,
     req: actix_web::HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let (slug, key) = path.into_inner();
-    let signed_in = ctx.viewer.as_ref().map(|v| v.user.id);
-    let fields: Vec<(String, String)> = if req.method() == actix_web::http::Method::POST {
+    let claim = claimed.claim();
+    let posted = req.method() == actix_web::http::Method::POST;
+    let fields: Vec<(String, String)> = if posted {
         let sent = url::form_urlencoded::parse(&body)
             .into_owned()
             .collect::<Vec<_>>();
@@ -509,7 +523,7 @@ pub async fn check(
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.as_str())
             .unwrap_or_default();
-        if signed_in.is_none() || !super::extract::csrf_matches(&req, token) {
+        if claim.is_none() || !super::extract::csrf_matches(&req, token) {
             return Err(WebError::Csrf);
         }
         sent
@@ -519,11 +533,10 @@ pub async fn check(
             .collect()
     };
     let answers = crate::quizzes::answers_from_form(&fields);
-    // Signed in, answering every question passes the chapter: the chapter is looked up, the
+    // Signed in, answering every question passes the chapter: the person, the chapter, the
     // answers checked and the pass recorded in one trip to the database.
-    let recording = signed_in.filter(|_| req.method() == actix_web::http::Method::POST);
-    let (state, now) = (ctx.state.clone(), ctx.state.now());
-    let judge = move |conn: &mut db::DbConnection| {
+    let (state, now) = (claimed.state().clone(), claimed.state().now());
+    let judge = move |conn: &mut db::DbConnection, recording: Option<UserId>| {
         let Some((version, content)) = current_chapter(&state, conn, &slug, &key)? else {
             return Err(WebError::NotFound);
         };
@@ -548,10 +561,37 @@ pub async fn check(
         }
         Ok((version, content, answers, index, complete))
     };
-    let (version, content, answers, index, complete) = match recording {
-        Some(_) => ctx.state.db.write(judge).await?,
-        None => ctx.state.db.read(judge).await?,
+    let db = &claimed.state().db;
+    let (viewer, judged) = match claim.filter(|_| posted) {
+        Some(claim) => {
+            let written = db
+                .write_after(
+                    move |conn| Ok::<_, WebError>(claim.confirm(conn)?),
+                    move |conn, viewer| judge(conn, Some(viewer.user.id)),
+                )
+                .await?;
+            match written {
+                Some((viewer, judged)) => (Some(viewer), judged),
+                // The session no longer holds: as if it had never been signed in.
+                None => {
+                    claimed.confirmed(None);
+                    return Err(WebError::Csrf);
+                }
+            }
+        }
+        None => {
+            db.lookup(move |conn| {
+                let viewer = claim
+                    .map(|claim| claim.confirm(conn))
+                    .transpose()?
+                    .flatten();
+                Ok::<_, WebError>((viewer, judge(conn, None)?))
+            })
+            .await?
+        }
     };
+    let ctx = claimed.confirmed(viewer);
+    let (version, content, answers, index, complete) = judged;
     let chapters = &content.chapters;
     let feedback = crate::quizzes::feedback(&content.practice, &answers);
     let mut page = ctx.page();

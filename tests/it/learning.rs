@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, PASSWORD, copy_of_minimal, edit_file, href, location, now, texts};
+use crate::helpers::{
+    Backend, PASSWORD, copy_of_minimal, csrf_token, edit_file, href, location, now, texts,
+};
 use crate::{both_backends, spawn};
 
 both_backends!(
@@ -15,6 +17,7 @@ both_backends!(
     progress_carries_over_to_a_corrected_version,
     a_course_and_a_chapter_print_with_their_version,
     unknown_courses_and_chapters_are_not_found,
+    a_session_ended_elsewhere_reads_as_signed_out_and_records_nothing,
 );
 
 /// The learner's enrolment in a course and their progress in its first chapter, as stored.
@@ -144,6 +147,64 @@ async fn progress_is_recorded_once_and_continue_returns_there(backend: Backend) 
     let response = stranger.post_raw("/courses/minimal/water/read", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).starts_with("/sign-in"));
+}
+
+/// The chapter pages confirm who is signed in in the same trip to the database as their
+/// own queries: a session that no longer holds (the password was changed on another device)
+/// reads as signed out there too, and what it posts, even with its own token, records nothing.
+async fn a_session_ended_elsewhere_reads_as_signed_out_and_records_nothing(backend: Backend) {
+    let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    app.register("learner@example.org", "Learner").await;
+    let office = app.new_browser();
+    office.sign_in("learner@example.org", PASSWORD).await;
+    let (_, html) = app.get_html("/courses/minimal/water").await;
+    assert!(html.contains(r#"<a href="/account">"#), "signed in: {html}");
+    let token = csrf_token(&html).expect("a CSRF token");
+    let (_, html) = office.get_html("/courses/minimal/water").await;
+    let office_token = csrf_token(&html).expect("a CSRF token");
+    assert_eq!(
+        app.rows("chapter_progress").await,
+        1,
+        "the chapter was opened"
+    );
+
+    // The password is changed on the phone: every session made before it ends.
+    app.db
+        .write(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("UPDATE users SET session_epoch = session_epoch + 1")
+                .execute(conn)
+                .map_err(sala::db::DbError::from)
+        })
+        .await
+        .unwrap();
+
+    let response = app
+        .post_raw("/courses/minimal/water/read", &[("csrf", &token)])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        location(&response).starts_with("/sign-in"),
+        "{}",
+        location(&response)
+    );
+    let response = office
+        .post_raw(
+            "/courses/minimal/water/check",
+            &[("csrf", &office_token), ("q.q1", "a")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let stored = stored(&app).await;
+    assert_eq!((stored.read_at, stored.passed_at), (None, None));
+    assert_eq!(stored.chapters_read, 0);
+
+    // Both sessions are over: the chapter page is a visitor's.
+    for browser in [&app.browser, &office] {
+        let (status, html) = browser.get_html("/courses/minimal/water").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains(r#"href="/account""#), "{html}");
+    }
 }
 
 /// The enrolment row sums up the learner's progress for reports: chapters opened (a bit
