@@ -145,6 +145,73 @@ pub fn current_version(
     Ok(row.and_then(to_version))
 }
 
+/// The newest published version of a course with where `user` stands in its chapter `key`
+/// (in that version of the chapter), in one query: the pages a learner asks for most need
+/// both, and on PostgreSQL each query is a round trip. `None` when the course has no
+/// published version; a standing with nothing done when the version has no such chapter.
+pub fn current_version_standing(
+    conn: &mut DbConnection,
+    slug: &str,
+    key: &str,
+    user: UserId,
+    now: NaiveDateTime,
+) -> Result<Option<(CourseVersion, Standing)>, DbError> {
+    type Found = (
+        VersionRow,
+        (
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+        ),
+        Option<(String, NaiveDateTime)>,
+    );
+    // Owned: the multi-backend connection wants the binds of a join's `ON` to live on.
+    let owned_key = key.to_owned();
+    let row: Option<Found> = courses::table
+        .inner_join(course_versions::table)
+        .left_join(
+            chapters::table.on(chapters::version_id
+                .eq(course_versions::id)
+                .and(chapters::chapter_key.eq(owned_key.clone()))),
+        )
+        .left_join(
+            chapter_progress::table.on(chapter_progress::user_id
+                .eq(user.0)
+                .and(chapter_progress::course_id.eq(courses::id))
+                .and(chapter_progress::chapter_key.eq(owned_key))
+                .and(chapter_progress::content_hash.eq(chapters::content_hash))),
+        )
+        .left_join(
+            enrolments::table.on(enrolments::user_id
+                .eq(user.0)
+                .and(enrolments::course_id.eq(courses::id))),
+        )
+        .filter(courses::slug.eq(slug))
+        .filter(course_versions::number.is_not_null())
+        .order(course_versions::number.desc())
+        .select((
+            VERSION_COLUMNS,
+            (
+                chapter_progress::opened_at.nullable(),
+                chapter_progress::read_at.nullable(),
+                chapter_progress::passed_at.nullable(),
+            ),
+            (enrolments::last_chapter_key, enrolments::last_activity_at).nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((version, (opened, read, passed), enrolment)) = row else {
+        return Ok(None);
+    };
+    let standing = Standing {
+        opened: opened.is_some(),
+        read: read.is_some(),
+        passed: passed.is_some(),
+        here: enrolment.is_some_and(|(at, active)| at == key && active >= now - ACTIVITY_STEP),
+    };
+    Ok(to_version(version).map(|version| (version, standing)))
+}
+
 /// The newest published version of a course and its chapters (without their text).
 pub fn current_with_chapters(
     conn: &mut DbConnection,
@@ -292,57 +359,60 @@ impl Standing {
     }
 }
 
-pub fn standing(
-    conn: &mut DbConnection,
-    place: &Place,
-    now: NaiveDateTime,
-) -> Result<Standing, DbError> {
-    use diesel::dsl::exists;
-    let progress = || {
-        chapter_progress::table
-            .filter(chapter_progress::user_id.eq(place.user.0))
-            .filter(chapter_progress::course_id.eq(place.course))
-            .filter(chapter_progress::chapter_key.eq(place.chapter))
-            .filter(chapter_progress::content_hash.eq(place.content_hash))
-    };
-    let here = enrolments::table
-        .filter(enrolments::user_id.eq(place.user.0))
-        .filter(enrolments::course_id.eq(place.course))
-        .filter(enrolments::last_chapter_key.eq(place.chapter))
-        .filter(enrolments::last_activity_at.ge(now - ACTIVITY_STEP));
-    let (opened, read, passed, here) = diesel::select((
-        exists(progress()),
-        exists(progress().filter(chapter_progress::read_at.is_not_null())),
-        exists(progress().filter(chapter_progress::passed_at.is_not_null())),
-        exists(here),
-    ))
-    .get_result(conn)?;
-    Ok(Standing {
-        opened,
-        read,
-        passed,
-        here,
-    })
+impl Standing {
+    /// How many statements [`record`] makes to record `step` from here: none when nothing
+    /// changes, one that needs no transaction around it, or up to three that do.
+    pub fn statements(self, step: Step) -> usize {
+        let changes = Changes::of(self, step);
+        usize::from(changes.progress)
+            + usize::from(changes.summary)
+            + usize::from(changes.enrolment)
+    }
 }
 
-/// Records that the learner took `step` in a chapter version: where they stand, then what
-/// changes ([`record`]), in the caller's transaction.
-pub fn take(
-    conn: &mut DbConnection,
-    place: &Place,
-    step: Step,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    let before = standing(conn, place, now)?;
-    record(conn, place, step, before, now)
+/// What recording a step changes, from where the learner stood.
+struct Changes {
+    /// The chapter's progress row, with the times set for the first time now.
+    progress: bool,
+    read: bool,
+    passed: bool,
+    /// The learner's progress in the course, recomputed (a read) for their enrolment.
+    summary: bool,
+    /// The enrolment: where the learner is, and their progress when recomputed.
+    enrolment: bool,
+}
+
+impl Changes {
+    fn of(before: Standing, step: Step) -> Self {
+        if before.has(step) {
+            return Self {
+                progress: false,
+                read: false,
+                passed: false,
+                summary: false,
+                enrolment: false,
+            };
+        }
+        let read = step >= Step::Read && !before.read;
+        let passed = step == Step::Passed && !before.passed;
+        // Opening a chapter for the first time, or reading one, changes the learner's summary.
+        let summary = !before.opened || read;
+        Self {
+            progress: !before.opened || read || passed,
+            read,
+            passed,
+            summary,
+            enrolment: summary || !before.here,
+        }
+    }
 }
 
 /// Records that the learner took `step` in a chapter version, from where they stood
-/// (`before`, read with [`standing`]) and writes only what changes, in at most three
-/// statements: the chapter's progress row, the learner's progress in the course (to
-/// recompute their summary), and their enrolment. Only the first time counts for each
-/// step: a retried or doubled request, or one made with a `before` that is out of date,
-/// leaves the same rows.
+/// (`before`, read with [`current_version_standing`]) and writes only what changes, in at
+/// most three statements ([`Standing::statements`]): the chapter's progress row, the
+/// learner's progress in the course (to recompute their summary), and their enrolment. Only the first
+/// time counts for each step: a retried or doubled request, or one made with a `before`
+/// that is out of date, leaves the same rows.
 pub fn record(
     conn: &mut DbConnection,
     place: &Place,
@@ -350,20 +420,16 @@ pub fn record(
     before: Standing,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    if before.has(step) {
-        return Ok(());
-    }
-    let read = (step >= Step::Read && !before.read).then_some(now);
-    let passed = (step == Step::Passed && !before.passed).then_some(now);
-    if !before.opened || read.is_some() || passed.is_some() {
+    let changes = Changes::of(before, step);
+    if changes.progress {
         let row = (
             chapter_progress::user_id.eq(place.user.0),
             chapter_progress::course_id.eq(place.course),
             chapter_progress::chapter_key.eq(place.chapter),
             chapter_progress::content_hash.eq(place.content_hash),
             chapter_progress::opened_at.eq(now),
-            chapter_progress::read_at.eq(read),
-            chapter_progress::passed_at.eq(passed),
+            chapter_progress::read_at.eq(changes.read.then_some(now)),
+            chapter_progress::passed_at.eq(changes.passed.then_some(now)),
         );
         // The first time each counts: a time already set stays.
         on_backend!(conn, |c| diesel::insert_into(chapter_progress::table)
@@ -387,8 +453,7 @@ pub fn record(
             ))
             .execute(c))?;
     }
-    // Opening a chapter for the first time, or reading one, changes the learner's summary.
-    let summary = if !before.opened || read.is_some() {
+    let summary = if changes.summary {
         Some(super::summary::of_progress(
             conn,
             place.user.0,
@@ -397,7 +462,7 @@ pub fn record(
     } else {
         None
     };
-    if summary.is_some() || !before.here {
+    if changes.enrolment {
         super::summary::at_chapter(conn, place, summary, now)?;
     }
     Ok(())

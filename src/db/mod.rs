@@ -309,35 +309,43 @@ impl Db {
         }
     }
 
-    /// Runs `check`, a look-up of a few rows by key, and when it finds something, `f` with
-    /// it in a write transaction as `write` does; answers what each returned. On PostgreSQL
-    /// both run on one connection in one hand-off to the blocking pool (the look-up before
-    /// the transaction begins); on SQLite the look-up runs as `lookup` does and only `f` is
-    /// queued for the writer.
-    pub async fn write_after<C, T, F, R, E>(&self, check: C, f: F) -> Result<Option<(T, R)>, E>
+    /// Runs `check`, a look-up of a few rows by key, then `f`, which writes what the look-up
+    /// found needs writing; answers what `check` found (`None`: nothing, and nothing was
+    /// written). `check` also says how many statements `f` will make, and `f` must make no
+    /// more: none skips `f`; one runs it without a transaction around it on PostgreSQL,
+    /// where a single statement is all or nothing by itself and `BEGIN` and `COMMIT` would
+    /// be two more round trips; more run in a write transaction as with `write`. On
+    /// PostgreSQL the look-up and the write share one connection and one hand-off to the
+    /// blocking pool; on SQLite the look-up runs as `lookup` does and only `f` is queued
+    /// for the writer.
+    pub async fn write_after<C, T, F, E>(&self, check: C, f: F) -> Result<Option<T>, E>
     where
-        C: FnOnce(&mut DbConnection) -> Result<Option<T>, E> + Send + 'static,
+        C: FnOnce(&mut DbConnection) -> Result<Option<(T, usize)>, E> + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection, &T) -> Result<R, E> + Send + 'static,
-        R: Send + 'static,
+        F: FnOnce(&mut DbConnection, &T) -> Result<(), E> + Send + 'static,
         E: From<DbError> + Send + 'static,
     {
         match &self.writer {
-            Some(writer) => {
-                let Some(found) = self.lookup(check).await? else {
-                    return Ok(None);
-                };
-                writer
-                    .run(move |conn| f(conn, &found).map(|done| Some((found, done))))
-                    .await
-            }
+            Some(writer) => match self.lookup(check).await? {
+                Some((found, 0)) => Ok(Some(found)),
+                Some((found, _)) => {
+                    writer
+                        .run(move |conn| f(conn, &found).map(|()| Some(found)))
+                        .await
+                }
+                None => Ok(None),
+            },
             None => {
                 self.read(move |conn| {
-                    let Some(found) = check(conn)? else {
+                    let Some((found, statements)) = check(conn)? else {
                         return Ok(None);
                     };
-                    let done = in_write_transaction(conn, |conn| f(conn, &found))?;
-                    Ok(Some((found, done)))
+                    match statements {
+                        0 => {}
+                        1 => f(conn, &found)?,
+                        _ => in_write_transaction(conn, |conn| f(conn, &found))?,
+                    }
+                    Ok(Some(found))
                 })
                 .await
             }

@@ -155,18 +155,20 @@ pub async fn chapter(
                 .transpose()?
                 .flatten();
             let user = viewer.as_ref().map(|v| v.user.id).filter(|_| !saving);
-            let Some((version, content)) = current_chapter(&state, conn, &slug, &wanted)? else {
+            let found = match user {
+                Some(user) => current_chapter_standing(&state, conn, &slug, &wanted, user, now)?
+                    .map(|(version, content, before)| (version, content, Some((user, before)))),
+                None => current_chapter(&state, conn, &slug, &wanted)?
+                    .map(|(version, content)| (version, content, None)),
+            };
+            let Some((version, content, standing)) = found else {
                 return Ok::<_, DbError>((viewer, None));
             };
             // A learner reading on (or reloading) a chapter they are already at needs no
             // write: last activity is kept to within `learning::ACTIVITY_STEP`.
-            let to_record = match (user, content.chapters.iter().find(|c| c.key == wanted)) {
-                (Some(user), Some(summary)) => {
-                    let place = Place::of(user, version.course_id, summary);
-                    let before = db::learning::standing(conn, &place, now)?;
-                    (!before.has(Step::Opened))
-                        .then(|| (user, summary.content_hash.clone(), before))
-                }
+            let to_record = match (standing, content.chapters.iter().find(|c| c.key == wanted)) {
+                (Some((user, before)), Some(summary)) => (!before.has(Step::Opened))
+                    .then(|| (user, summary.content_hash.clone(), before)),
                 _ => None,
             };
             Ok((viewer, Some((version, content, to_record))))
@@ -250,14 +252,49 @@ fn current_chapter(
     let Some(version) = db::learning::current_version(conn, slug)? else {
         return Ok(None);
     };
+    Ok(chapter_content(state, conn, &version, key)?.map(|content| (version, content)))
+}
+
+/// As [`current_chapter`], with where `user` stands in the chapter, read in the same query
+/// as the version.
+fn current_chapter_standing(
+    state: &crate::state::AppState,
+    conn: &mut db::DbConnection,
+    slug: &str,
+    key: &str,
+    user: UserId,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<CurrentChapter>, DbError> {
+    let Some((version, before)) =
+        db::learning::current_version_standing(conn, slug, key, user, now)?
+    else {
+        return Ok(None);
+    };
+    Ok(chapter_content(state, conn, &version, key)?.map(|content| (version, content, before)))
+}
+
+/// A course's current version, one of its chapters as published, and where a learner
+/// stands in it.
+type CurrentChapter = (
+    CourseVersion,
+    std::sync::Arc<published::Chapter>,
+    db::learning::Standing,
+);
+
+/// A chapter of a published version: from memory after the first time.
+fn chapter_content(
+    state: &crate::state::AppState,
+    conn: &mut db::DbConnection,
+    version: &CourseVersion,
+    key: &str,
+) -> Result<Option<std::sync::Arc<published::Chapter>>, DbError> {
     if let Some(content) = state.published.get(version.version_id, key) {
-        return Ok(Some((version, content)));
+        return Ok(Some(content));
     }
     let Some(content) = published_chapter(conn, version.version_id, key)? else {
         return Ok(None);
     };
-    let content = state.published.keep(version.version_id, content);
-    Ok(Some((version, content)))
+    Ok(Some(state.published.keep(version.version_id, content)))
 }
 
 /// A published chapter with what its page shows, read and parsed from the database.
@@ -286,6 +323,49 @@ fn published_chapter(
     }))
 }
 
+/// A step a learner takes in a chapter, with where they stood there before: read in the
+/// same trip to the database as the request's other look-ups, then recorded.
+struct ChapterStep {
+    user: UserId,
+    course: i64,
+    content: std::sync::Arc<published::Chapter>,
+    index: usize,
+    step: Step,
+    before: db::learning::Standing,
+}
+
+impl ChapterStep {
+    /// Taking `step` in chapter `index` of `content` from where `user` stood (`before`), and
+    /// how many statements recording it will make.
+    fn new(
+        user: UserId,
+        version: &CourseVersion,
+        content: &std::sync::Arc<published::Chapter>,
+        index: usize,
+        step: Step,
+        before: db::learning::Standing,
+    ) -> (Self, usize) {
+        let taken = Self {
+            user,
+            course: version.course_id,
+            content: content.clone(),
+            index,
+            step,
+            before,
+        };
+        (taken, before.statements(step))
+    }
+
+    fn record(
+        &self,
+        conn: &mut db::DbConnection,
+        now: chrono::NaiveDateTime,
+    ) -> Result<(), DbError> {
+        let place = Place::of(self.user, self.course, &self.content.chapters[self.index]);
+        db::learning::record(conn, &place, self.step, self.before, now)
+    }
+}
+
 /// "I have read this chapter": recorded once, then on to the next chapter.
 pub async fn mark_read(
     signed_in: ClaimedBySomeone,
@@ -296,35 +376,43 @@ pub async fn mark_read(
     let (slug, key) = path.into_inner();
     let state = claimed.state().clone();
     let now = state.now();
-    let written = claimed
+    let found = claimed
         .state()
         .db
         .write_after(
-            move |conn| claim.confirm(conn),
-            move |conn, viewer| {
-                let Some((version, content)) = current_chapter(&state, conn, &slug, &key)? else {
-                    return Ok::<_, DbError>(None);
-                };
-                let chapters = &content.chapters;
-                let Some(index) = chapters.iter().position(|c| c.key == key) else {
+            move |conn| {
+                let Some(viewer) = claim.confirm(conn)? else {
                     return Ok(None);
                 };
-                let chapter = &chapters[index];
-                let place = Place::of(viewer.user.id, version.course_id, chapter);
-                db::learning::take(conn, &place, Step::Read, now)?;
-                Ok(Some(match chapters.get(index + 1) {
+                let user = viewer.user.id;
+                let Some((version, content, before)) =
+                    current_chapter_standing(&state, conn, &slug, &key, user, now)?
+                else {
+                    return Ok(Some((None, 0)));
+                };
+                let Some(index) = content.chapters.iter().position(|c| c.key == key) else {
+                    return Ok(Some((None, 0)));
+                };
+                let next = match content.chapters.get(index + 1) {
                     Some(next) => format!("/courses/{}/{}", version.slug, next.key),
                     None => format!("/courses/{}#final", version.slug),
-                }))
+                };
+                let (step, statements) =
+                    ChapterStep::new(user, &version, &content, index, Step::Read, before);
+                Ok::<_, DbError>(Some((Some((step, next)), statements)))
+            },
+            move |conn, found| match found {
+                Some((step, _)) => step.record(conn, now),
+                None => Ok(()),
             },
         )
         .await?;
-    let Some((_, next)) = written else {
+    let Some(found) = found else {
         let required = claimed.sign_in_required();
         claimed.confirmed(None);
         return Err(required);
     };
-    let next = next.ok_or(WebError::NotFound)?;
+    let (_, next) = found.ok_or(WebError::NotFound)?;
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, next))
         .finish())
@@ -534,10 +622,16 @@ pub async fn check(
     };
     let answers = crate::quizzes::answers_from_form(&fields);
     // Signed in, answering every question passes the chapter: the person, the chapter, the
-    // answers checked and the pass recorded in one trip to the database.
+    // answers checked and where the learner stands are looked up, and the pass recorded, in
+    // one trip to the database.
     let (state, now) = (claimed.state().clone(), claimed.state().now());
     let judge = move |conn: &mut db::DbConnection, recording: Option<UserId>| {
-        let Some((version, content)) = current_chapter(&state, conn, &slug, &key)? else {
+        let found = match recording {
+            Some(user) => current_chapter_standing(&state, conn, &slug, &key, user, now)?,
+            None => current_chapter(&state, conn, &slug, &key)?
+                .map(|(version, content)| (version, content, Default::default())),
+        };
+        let Some((version, content, before)) = found else {
             return Err(WebError::NotFound);
         };
         let index = content
@@ -554,24 +648,40 @@ pub async fn check(
         let complete = crate::quizzes::feedback(questions, &answers)
             .iter()
             .all(|f| f.answered);
-        if let (Some(user), true) = (recording, complete) {
-            let chapter = &content.chapters[index];
-            let place = Place::of(user, version.course_id, chapter);
-            db::learning::take(conn, &place, Step::Passed, now)?;
-        }
-        Ok((version, content, answers, index, complete))
+        let (step, statements) = match (recording, complete) {
+            (Some(user), true) => {
+                let (step, statements) =
+                    ChapterStep::new(user, &version, &content, index, Step::Passed, before);
+                (Some(step), statements)
+            }
+            _ => (None, 0),
+        };
+        Ok((
+            (version, content, answers, index, complete),
+            step,
+            statements,
+        ))
     };
     let db = &claimed.state().db;
     let (viewer, judged) = match claim.filter(|_| posted) {
         Some(claim) => {
-            let written = db
+            let found = db
                 .write_after(
-                    move |conn| Ok::<_, WebError>(claim.confirm(conn)?),
-                    move |conn, viewer| judge(conn, Some(viewer.user.id)),
+                    move |conn| {
+                        let Some(viewer) = claim.confirm(conn)? else {
+                            return Ok(None);
+                        };
+                        let (judged, step, statements) = judge(conn, Some(viewer.user.id))?;
+                        Ok::<_, WebError>(Some(((viewer, judged, step), statements)))
+                    },
+                    move |conn, (_, _, step)| match step {
+                        Some(step) => Ok(step.record(conn, now)?),
+                        None => Ok(()),
+                    },
                 )
                 .await?;
-            match written {
-                Some((viewer, judged)) => (Some(viewer), judged),
+            match found {
+                Some((viewer, judged, _)) => (Some(viewer), judged),
                 // The session no longer holds: as if it had never been signed in.
                 None => {
                     claimed.confirmed(None);
@@ -585,7 +695,8 @@ pub async fn check(
                     .map(|claim| claim.confirm(conn))
                     .transpose()?
                     .flatten();
-                Ok::<_, WebError>((viewer, judge(conn, None)?))
+                let (judged, _, _) = judge(conn, None)?;
+                Ok::<_, WebError>((viewer, judged))
             })
             .await?
         }
