@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{chapter_progress, chapters, course_versions, courses, enrolments};
-use super::{DbConnection, DbError, coalesce, lower, on_backend};
+use super::{DbConnection, DbError, lower, on_backend};
 use crate::accounts::UserId;
 use crate::learning::{ACTIVITY_STEP, ChapterProgress, ChapterSummary, CourseVersion, Step};
 
@@ -422,36 +422,16 @@ pub fn record(
 ) -> Result<(), DbError> {
     let changes = Changes::of(before, step);
     if changes.progress {
-        let row = (
-            chapter_progress::user_id.eq(place.user.0),
-            chapter_progress::course_id.eq(place.course),
-            chapter_progress::chapter_key.eq(place.chapter),
-            chapter_progress::content_hash.eq(place.content_hash),
-            chapter_progress::opened_at.eq(now),
-            chapter_progress::read_at.eq(changes.read.then_some(now)),
-            chapter_progress::passed_at.eq(changes.passed.then_some(now)),
-        );
-        // The first time each counts: a time already set stays.
-        on_backend!(conn, |c| diesel::insert_into(chapter_progress::table)
-            .values(row)
-            .on_conflict((
-                chapter_progress::user_id,
-                chapter_progress::course_id,
-                chapter_progress::chapter_key,
-                chapter_progress::content_hash,
-            ))
-            .do_update()
-            .set((
-                chapter_progress::read_at.eq(coalesce(
-                    chapter_progress::read_at,
-                    diesel::upsert::excluded(chapter_progress::read_at)
-                )),
-                chapter_progress::passed_at.eq(coalesce(
-                    chapter_progress::passed_at,
-                    diesel::upsert::excluded(chapter_progress::passed_at)
-                )),
-            ))
-            .execute(c))?;
+        let upsert = super::upserts::ChapterProgress {
+            user: place.user.0,
+            course: place.course,
+            chapter: place.chapter.to_owned(),
+            content_hash: place.content_hash.to_owned(),
+            now,
+            read_at: changes.read.then_some(now),
+            passed_at: changes.passed.then_some(now),
+        };
+        on_backend!(conn, |c| upsert.execute(c))?;
     }
     let summary = if changes.summary {
         Some(super::summary::of_progress(

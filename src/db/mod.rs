@@ -22,6 +22,7 @@ pub mod schema;
 mod summary;
 pub mod throttle;
 pub mod tokens;
+mod upserts;
 pub mod users;
 mod writer;
 
@@ -70,14 +71,6 @@ diesel::define_sql_function!(
     fn lower_or_null(
         x: diesel::sql_types::Nullable<diesel::sql_types::Text>
     ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>
-);
-
-diesel::define_sql_function!(
-    /// SQL `coalesce()` of two times: the first that is set. The same on both backends.
-    fn coalesce(
-        first: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
-        second: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
-    ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamp>
 );
 
 /// A `LIKE` pattern that finds `search` anywhere (lower-cased, wildcards escaped with `\`).

@@ -95,30 +95,19 @@ pub(super) fn at_chapter(
     progress: Option<Progress>,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    let (user, course, chapter) = (place.user.0, place.course, place.chapter);
-    // Left out when unchanged (`None`): the columns' defaults on a new enrolment, as they were
-    // on an existing one.
-    let opened = progress.map(|p| enrolments::chapters_opened.eq(p.opened));
-    let read = progress.map(|p| enrolments::chapters_read.eq(p.read));
-    on_backend!(conn, |c| diesel::insert_into(enrolments::table)
-        .values((
-            enrolments::user_id.eq(user),
-            enrolments::course_id.eq(course),
-            enrolments::started_at.eq(now),
-            enrolments::last_chapter_key.eq(chapter),
-            enrolments::last_activity_at.eq(now),
-            opened,
-            read,
-        ))
-        .on_conflict((enrolments::user_id, enrolments::course_id))
-        .do_update()
-        .set((
-            enrolments::last_chapter_key.eq(chapter),
-            enrolments::last_activity_at.eq(now),
-            opened,
-            read,
-        ))
-        .execute(c))?;
+    let at = super::upserts::Enrolment {
+        user: place.user.0,
+        course: place.course,
+        chapter: place.chapter.to_owned(),
+        now,
+    };
+    match progress {
+        Some(Progress { opened, read }) => {
+            let upsert = super::upserts::EnrolmentWithProgress { at, opened, read };
+            on_backend!(conn, |c| upsert.execute(c))?
+        }
+        None => on_backend!(conn, |c| at.execute(c))?,
+    };
     Ok(())
 }
 
