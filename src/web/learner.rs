@@ -166,9 +166,13 @@ pub async fn chapter(
             };
             // A learner reading on (or reloading) a chapter they are already at needs no
             // write: last activity is kept to within `learning::ACTIVITY_STEP`.
-            let to_record = match (standing, content.chapters.iter().find(|c| c.key == wanted)) {
-                (Some((user, before)), Some(summary)) => (!before.has(Step::Opened))
-                    .then(|| (user, summary.content_hash.clone(), before)),
+            let to_record = match (
+                standing,
+                content.chapters.iter().position(|c| c.key == wanted),
+            ) {
+                (Some((user, before)), Some(index)) => (!before.has(Step::Opened)).then(|| {
+                    ChapterStep::new(user, &version, &content, index, Step::Opened, before).0
+                }),
                 _ => None,
             };
             Ok((viewer, Some((version, content, to_record))))
@@ -181,19 +185,10 @@ pub async fn chapter(
         .iter()
         .position(|c| c.key == key)
         .unwrap_or_default();
-    if let Some((user, hash, before)) = to_record {
-        let course = version.course_id;
+    if let Some(step) = to_record {
         ctx.state
             .db
-            .write(move |conn| {
-                let place = Place {
-                    user,
-                    course,
-                    chapter: &key,
-                    content_hash: &hash,
-                };
-                db::learning::record(conn, &place, Step::Opened, before, now)
-            })
+            .write(move |conn| step.record(conn, now))
             .await?;
     }
     let (chapter, sections, video, practice) = (
