@@ -188,6 +188,7 @@ impl Application {
             throttle: ThrottlePolicy::default(),
             assets: Assets::load(),
             published: Default::default(),
+            report_totals: Default::default(),
             settings,
         });
         let server = run(listener, state, Key::from(&key))

@@ -26,6 +26,8 @@ pub struct AppState {
     pub letters: Arc<Letters>,
     /// Published chapters, read once per version (`web/published.rs`).
     pub published: crate::web::published::Published,
+    /// Report totals being computed, shared with whoever asks for the same meanwhile.
+    pub report_totals: crate::web::reports::TotalsInFlight,
 }
 
 impl AppState {

@@ -22,7 +22,7 @@ use crate::reports::{Listing, Missed, Order, Person, Stage, Stages};
 
 /// Whose figures: the invitations of these cohorts (all of one course), optionally only
 /// those of a province or of these offices.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Population {
     pub course_id: i64,
     pub cohorts: Vec<i64>,

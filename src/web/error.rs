@@ -128,6 +128,17 @@ impl From<DbError> for WebError {
     }
 }
 
+/// A database error shared by everyone who waited for the same work (`web::reports`).
+impl From<std::sync::Arc<DbError>> for WebError {
+    fn from(error: std::sync::Arc<DbError>) -> Self {
+        match error.as_ref() {
+            DbError::Unavailable(cause) => Self::Unavailable(cause.clone()),
+            DbError::Storage(cause) => Self::Storage(cause.clone()),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<TemplateError> for WebError {
     fn from(error: TemplateError) -> Self {
         Self::Internal(error.to_string())

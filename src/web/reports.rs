@@ -1,6 +1,8 @@
 //! The coordinator's report, as a page (tables and server-drawn charts) and as a CSV of
 //! the people in it. The download is personal data, so it is recorded in the audit log.
 
+use std::sync::Arc;
+
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -60,13 +62,28 @@ struct Scope {
     chapters: Vec<(String, String, String)>,
 }
 
-/// A report's figures for its population, and one page of its people.
+/// What a report shows of its population as a whole: how many are at each stage, how many
+/// opened each chapter, how long finishing took, and the questions missed most. The part
+/// of a report whose cost grows with the population.
 #[derive(Default)]
-struct Figures {
+pub struct Totals {
     stages: reports::Stages,
     missed: Vec<reports::Missed>,
+}
+
+/// Which totals: the population and the keys of its course's chapters.
+pub type TotalsKey = (Population, Vec<String>);
+
+/// Totals being computed, shared with whoever asks for the same ones meanwhile (four
+/// coordinators opening the ministry's report at once compute it once, not four times on
+/// two cores). Nothing is kept once computed, so the figures are as fresh as the request.
+pub type TotalsInFlight =
+    singleflight_async::SingleFlight<TotalsKey, Result<Arc<Totals>, Arc<DbError>>>;
+
+/// One page of a report's people list.
+struct Page {
     shown: usize,
-    page_number: usize,
+    number: usize,
     pages: usize,
     people: Vec<reports::Person>,
 }
@@ -148,23 +165,38 @@ fn find_scope(
     Ok(scope)
 }
 
-/// The report's figures and the people on the asked-for page (pages of [`PAGE_SIZE`]).
-fn figures(
+/// The totals of a population, computed now or shared with a computation of the same ones
+/// already running.
+async fn totals(
+    state: &crate::state::AppState,
+    pop: &Population,
+    chapters: Vec<String>,
+) -> Result<Arc<Totals>, WebError> {
+    let key = (pop.clone(), chapters.clone());
+    let (db, pop) = (state.db.clone(), pop.clone());
+    let work = || async move {
+        db.read(move |conn| {
+            Ok::<_, DbError>(Totals {
+                stages: db::reports::stages(conn, &pop, &chapters)?,
+                missed: reports::most_missed(db::reports::missed(conn, &pop)?),
+            })
+        })
+        .await
+        .map(Arc::new)
+        .map_err(Arc::new)
+    };
+    Ok(state.report_totals.work(key, work).await?)
+}
+
+/// The people on the asked-for page (pages of [`PAGE_SIZE`]) of those `listing` shows.
+fn page_of_people(
     conn: &mut db::DbConnection,
-    scope: &Scope,
+    pop: &Population,
+    chapters: i64,
+    stages: &reports::Stages,
     listing: &Listing,
     page: usize,
-) -> Result<Figures, DbError> {
-    let Some(pop) = &scope.population else {
-        return Ok(Figures {
-            page_number: 1,
-            pages: 1,
-            ..Figures::default()
-        });
-    };
-    let keys: Vec<String> = scope.chapters.iter().map(|c| c.0.clone()).collect();
-    let chapters = keys.len() as i64;
-    let stages = db::reports::stages(conn, pop, &keys)?;
+) -> Result<Page, DbError> {
     // Without a search, how many the list shows is known from the stages.
     let shown = if listing.search.trim().is_empty() {
         match listing.stage {
@@ -176,21 +208,20 @@ fn figures(
     };
     let shown = usize::try_from(shown).unwrap_or_default();
     let pages = shown.div_ceil(PAGE_SIZE).max(1);
-    let page_number = page.clamp(1, pages);
-    let window = ((page_number - 1) * PAGE_SIZE, PAGE_SIZE);
-    Ok(Figures {
-        stages,
-        missed: reports::most_missed(db::reports::missed(conn, pop)?),
+    let number = page.clamp(1, pages);
+    let first = ((number - 1) * PAGE_SIZE) as i64;
+    let people = db::reports::people(
+        conn,
+        pop,
+        chapters,
+        listing,
+        Some((first, PAGE_SIZE as i64)),
+    )?;
+    Ok(Page {
         shown,
-        page_number,
+        number,
         pages,
-        people: db::reports::people(
-            conn,
-            pop,
-            chapters,
-            listing,
-            Some((window.0 as i64, window.1 as i64)),
-        )?,
+        people,
     })
 }
 
@@ -208,16 +239,39 @@ pub async fn page(
     let query = query.into_inner();
     let wanted_page = query.page.trim().parse::<usize>().unwrap_or(1);
     let root = organisation.id;
-    let (scope, figures) = {
+    let (scope, provinces) = {
         let query = query.clone();
         ctx.state
             .db
             .read(move |conn| {
-                let scope = find_scope(conn, root, &query)?;
-                let figures = figures(conn, &scope, &query.listing(), wanted_page)?;
-                Ok::<_, DbError>((scope, figures))
+                Ok::<_, DbError>((find_scope(conn, root, &query)?, db::provinces::all(conn)?))
             })
             .await?
+    };
+    let keys: Vec<String> = scope.chapters.iter().map(|c| c.0.clone()).collect();
+    let chapters = keys.len() as i64;
+    let (figures, page) = match scope.population.clone() {
+        Some(pop) => {
+            let figures = totals(&ctx.state, &pop, keys).await?;
+            let (listing, stages) = (query.listing(), figures.clone());
+            let page = ctx
+                .state
+                .db
+                .read(move |conn| {
+                    page_of_people(conn, &pop, chapters, &stages.stages, &listing, wanted_page)
+                })
+                .await?;
+            (figures, page)
+        }
+        None => (
+            Arc::default(),
+            Page {
+                shown: 0,
+                number: 1,
+                pages: 1,
+                people: Vec::new(),
+            },
+        ),
     };
     let lang = ctx.lang;
     let total: i64 = figures.stages.at_stage.iter().sum();
@@ -253,14 +307,13 @@ pub async fn page(
             .collect::<Vec<_>>(),
     );
     let median = reports::median_hours_to_finish(&figures.stages.hours_to_finish);
-    let (shown, page_number, pages, people) = (
-        figures.shown,
-        figures.page_number,
-        figures.pages,
-        figures.people,
-    );
+    let Page {
+        shown,
+        number: page_number,
+        pages,
+        people,
+    } = page;
     let first = (page_number - 1) * PAGE_SIZE;
-    let provinces = ctx.state.db.read(db::provinces::all).await?;
     let mut page = ctx.page();
     page.insert("organisation", &organisation);
     page.insert("scope", &scope.scope);

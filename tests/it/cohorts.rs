@@ -535,6 +535,30 @@ async fn the_report_counts_exactly_who_started_progressed_and_finished(backend: 
     assert_eq!(stages, ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]);
     assert_eq!(texts(&html, "#people-count"), ["People 1 to 5 of 5"]);
 
+    // Asked for four times at once (the figures of the same population are computed once
+    // and shared), each page has the same figures and its own people list.
+    let urls: Vec<String> = ["name", "stage", "last", "name"]
+        .iter()
+        .map(|order| format!("/coordinate/test-ministry/report?cohort={id}&sort={order}"))
+        .collect();
+    let pages = futures_util::future::join_all(urls.iter().map(|url| app.get_html(url))).await;
+    for (status, page) in &pages {
+        assert_eq!(*status, StatusCode::OK);
+        assert_eq!(
+            column(page, "funnel", "count"),
+            ["5", "4", "3", "2", "1", "1"]
+        );
+        assert_eq!(column(page, "reach", "count"), ["3", "1"]);
+        assert_eq!(column(page, "missed", "count"), missed);
+    }
+    let first_names = |page: &str| {
+        texts(page, "#people-list tbody tr")
+            .into_iter()
+            .map(|row| row.split_whitespace().next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(first_names(&pages[1].1)[0], "Echo", "sorted by stage");
+
     // Narrowed to a stage, and to a province (Alpha is in Phnom Penh).
     let (_, html) = app
         .get_html(&format!(
