@@ -253,12 +253,12 @@ pub async fn page(
     let (figures, page) = match scope.population.clone() {
         Some(pop) => {
             let figures = totals(&ctx.state, &pop, keys).await?;
-            let (listing, stages) = (query.listing(), figures.clone());
+            let (listing, counted) = (query.listing(), figures.clone());
             let page = ctx
                 .state
                 .db
                 .read(move |conn| {
-                    page_of_people(conn, &pop, chapters, &stages.stages, &listing, wanted_page)
+                    page_of_people(conn, &pop, chapters, &counted.stages, &listing, wanted_page)
                 })
                 .await?;
             (figures, page)
