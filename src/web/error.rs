@@ -118,24 +118,26 @@ impl ResponseError for WebError {
     }
 }
 
-impl From<DbError> for WebError {
-    fn from(error: DbError) -> Self {
+impl From<&DbError> for WebError {
+    fn from(error: &DbError) -> Self {
         match error {
-            DbError::Unavailable(cause) => Self::Unavailable(cause),
-            DbError::Storage(cause) => Self::Storage(cause),
+            DbError::Unavailable(cause) => Self::Unavailable(cause.clone()),
+            DbError::Storage(cause) => Self::Storage(cause.clone()),
             other => Self::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<DbError> for WebError {
+    fn from(error: DbError) -> Self {
+        Self::from(&error)
     }
 }
 
 /// A database error shared by everyone who waited for the same work (`web::reports`).
 impl From<std::sync::Arc<DbError>> for WebError {
     fn from(error: std::sync::Arc<DbError>) -> Self {
-        match error.as_ref() {
-            DbError::Unavailable(cause) => Self::Unavailable(cause.clone()),
-            DbError::Storage(cause) => Self::Storage(cause.clone()),
-            other => Self::Internal(other.to_string()),
-        }
+        Self::from(error.as_ref())
     }
 }
 
