@@ -168,8 +168,9 @@ impl Application {
             host: settings.base_url.host_str().unwrap_or("sala").to_owned(),
             clock: clock.clone(),
         };
+        let templates = templates::load()?;
         let letters = Arc::new(Letters {
-            templates: templates::load()?,
+            templates: templates.clone(),
             base_url: settings.base_url.clone(),
             links: Links::new(&key),
         });
@@ -182,7 +183,7 @@ impl Application {
             certificates,
             letters,
             db,
-            templates: templates::load()?,
+            templates,
             jobs: jobs.clone(),
             clock: clock.clone(),
             throttle: ThrottlePolicy::default(),

@@ -13,7 +13,7 @@ use crate::web::assets::Assets;
 
 pub struct AppState {
     pub db: Db,
-    pub templates: tera::Tera,
+    pub templates: std::sync::Arc<tera::Tera>,
     /// Wakes the background loop after something was queued for it.
     pub jobs: Jobs,
     pub clock: Clock,

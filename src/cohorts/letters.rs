@@ -13,7 +13,7 @@ use crate::email::{self, EmailError, MailKind, Outgoing};
 use crate::i18n::{self, Lang};
 
 pub struct Letters {
-    pub templates: tera::Tera,
+    pub templates: std::sync::Arc<tera::Tera>,
     pub base_url: Url,
     pub links: Links,
 }
