@@ -109,31 +109,37 @@ pub fn insert(
     Ok(Some(id))
 }
 
-/// The cohorts owned by these organisations, newest first, with how many are invited.
-pub fn owned_by(
-    conn: &mut DbConnection,
-    organisations: &[i64],
-) -> Result<Vec<(Cohort, i64)>, DbError> {
+/// The cohorts owned by these organisations, newest first.
+pub fn owned_by(conn: &mut DbConnection, organisations: &[i64]) -> Result<Vec<Cohort>, DbError> {
     let rows: Vec<CohortRow> = cohorts::table
         .inner_join(courses::table)
         .filter(cohorts::organisation_id.eq_any(organisations))
         .order(cohorts::id.desc())
         .select(cohort_columns())
         .load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let counts: Vec<(i64, i64)> = invitations::table
+    Ok(rows.into_iter().map(to_cohort).collect())
+}
+
+/// The cohorts owned by these organisations, newest first, with how many are invited: a
+/// count over every invitation of theirs, which only the pages listing cohorts need.
+pub fn owned_by_with_counts(
+    conn: &mut DbConnection,
+    organisations: &[i64],
+) -> Result<Vec<(Cohort, i64)>, DbError> {
+    let owned = owned_by(conn, organisations)?;
+    let ids: Vec<i64> = owned.iter().map(|c| c.id).collect();
+    let counts: std::collections::HashMap<i64, i64> = invitations::table
         .filter(invitations::cohort_id.eq_any(&ids))
         .group_by(invitations::cohort_id)
         .select((invitations::cohort_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    Ok(rows
+        .load::<(i64, i64)>(conn)?
         .into_iter()
-        .map(|row| {
-            let n = counts
-                .iter()
-                .find(|(id, _)| *id == row.0)
-                .map_or(0, |(_, n)| *n);
-            (to_cohort(row), n)
+        .collect();
+    Ok(owned
+        .into_iter()
+        .map(|cohort| {
+            let invited = counts.get(&cohort.id).copied().unwrap_or(0);
+            (cohort, invited)
         })
         .collect())
 }

@@ -107,10 +107,7 @@ fn find_scope(
     let chosen_filters = query.chosen();
     let all = db::organisations::all(conn)?;
     let below: Vec<i64> = subtree(&all, root).iter().map(|o| o.id.0).collect();
-    let owned: Vec<_> = db::cohorts::owned_by(conn, &below)?
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect();
+    let owned = db::cohorts::owned_by(conn, &below)?;
     let chosen: Vec<_> = match chosen_filters.cohort {
         Some(id) => owned.iter().filter(|c| c.id == id).cloned().collect(),
         None => {

@@ -22,7 +22,7 @@ pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, Web
             let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
             let people = db::users::in_organisations(conn, &ids)?;
             let cohorts = db::certificates::cohorts(conn, &raw)?;
-            let course_cohorts = db::cohorts::owned_by(conn, &raw)?;
+            let course_cohorts = db::cohorts::owned_by_with_counts(conn, &raw)?;
             Ok::<_, db::DbError>((below, people, cohorts, course_cohorts))
         })
         .await?;
