@@ -46,7 +46,7 @@ fn report(
     let page = sala::db::reports::people(conn, pop, 9, &listing, Some((0, 100)))?;
     let people_time = t.elapsed();
     let t = Instant::now();
-    let missed = sala::reports::most_missed(sala::db::reports::missed(conn, pop)?);
+    let missed = sala::reports::most_missed(sala::db::reports::missed(conn, pop, funnel[0].1)?);
     let missed_time = t.elapsed();
     assert_eq!(stages.opened.len(), chapters.len());
     assert!(stages.opened[&chapters[0]] > 0 && !missed.is_empty());

@@ -173,10 +173,10 @@ async fn totals(
     let (db, pop) = (state.db.clone(), pop.clone());
     let work = || async move {
         db.read(move |conn| {
-            Ok::<_, DbError>(Totals {
-                stages: db::reports::stages(conn, &pop, &chapters)?,
-                missed: reports::most_missed(db::reports::missed(conn, &pop)?),
-            })
+            let stages = db::reports::stages(conn, &pop, &chapters)?;
+            let people = stages.at_stage.iter().sum();
+            let missed = reports::most_missed(db::reports::missed(conn, &pop, people)?);
+            Ok::<_, DbError>(Totals { stages, missed })
         })
         .await
         .map(Arc::new)

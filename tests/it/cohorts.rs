@@ -575,6 +575,16 @@ async fn the_report_counts_exactly_who_started_progressed_and_finished(backend: 
         column(&html, "funnel", "count"),
         ["1", "0", "0", "0", "0", "0"]
     );
+    // The other four, in Kratie: the same questions missed. The whole cohort (5 people,
+    // more than twice the 2 attempts made) was counted from the attempts; these 4 are
+    // counted from their accounts (`db::reports::missed` chooses by size).
+    let (_, html) = app
+        .get_html(&format!(
+            "/coordinate/test-ministry/report?cohort={id}&province=10"
+        ))
+        .await;
+    assert_eq!(column(&html, "funnel", "count")[0], "4");
+    assert_eq!(column(&html, "missed", "count"), missed);
     // The form as a browser sends it, with "—" chosen for office: the whole course.
     let (status, html) = app
         .get_html("/coordinate/test-ministry/report?cohort=&course=minimal&office=&province=")
