@@ -424,7 +424,7 @@ pub fn missed(
     // 30 (docs/benchmarks.md, tenth run). The largest attempt id is read from the primary
     // key's end, and attempts are never deleted but with their account.
     let made: Option<i64> = attempts::table.select(max(attempts::id)).first(conn)?;
-    let whose = if 2 * made.unwrap_or(0) < people {
+    let whose = if made.unwrap_or(0).saturating_mul(2) < people {
         format!(
             "EXISTS (SELECT 1 FROM invitations WHERE invitations.user_id = attempts.user_id \
              AND {})",
