@@ -395,10 +395,11 @@ struct TallyRow {
     attempts: i64,
 }
 
-/// For each question of the final assessment, how often the population (of `people`
-/// people) answered it and how often wrongly, over every submitted attempt: from the tally
-/// kept on each attempt (`crate::quizzes::Tally`), and from the answers of any attempt
-/// without one.
+/// For each question of the final assessment, how often the population answered it and
+/// how often wrongly, over every submitted attempt: from the tally kept on each attempt
+/// (`crate::quizzes::Tally`), and from the answers of any attempt without one. `people`,
+/// how many the population holds (from its stages), only chooses how their attempts are
+/// found; the figures are the same either way.
 pub fn missed(
     conn: &mut DbConnection,
     pop: &Population,
