@@ -22,10 +22,18 @@ pub enum Action {
     CohortCreated,
     PeopleInvited,
     PersonalDataExported,
+    SignatoryAdded,
+    SignatoryRetired,
+    LogoChanged,
+    CosignRequested,
+    CosignConsented,
+    CosignRefused,
+    CosignWithdrawn,
+    EndorsementRevoked,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 17] = [
         Action::CoursePublished,
         Action::RoleGranted,
         Action::RoleRevoked,
@@ -35,6 +43,14 @@ impl Action {
         Action::CohortCreated,
         Action::PeopleInvited,
         Action::PersonalDataExported,
+        Action::SignatoryAdded,
+        Action::SignatoryRetired,
+        Action::LogoChanged,
+        Action::CosignRequested,
+        Action::CosignConsented,
+        Action::CosignRefused,
+        Action::CosignWithdrawn,
+        Action::EndorsementRevoked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -48,6 +64,14 @@ impl Action {
             Action::CohortCreated => "cohort.created",
             Action::PeopleInvited => "people.invited",
             Action::PersonalDataExported => "personal_data.exported",
+            Action::SignatoryAdded => "signatory.added",
+            Action::SignatoryRetired => "signatory.retired",
+            Action::LogoChanged => "logo.changed",
+            Action::CosignRequested => "cosign.requested",
+            Action::CosignConsented => "cosign.consented",
+            Action::CosignRefused => "cosign.refused",
+            Action::CosignWithdrawn => "cosign.withdrawn",
+            Action::EndorsementRevoked => "endorsement.revoked",
         }
     }
 

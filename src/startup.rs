@@ -88,6 +88,28 @@ pub async fn publish_new_courses(db: &Db, dir: &Path) {
         tracing::info!(dir = %dir.display(), "no course folder to publish from");
         return;
     };
+    // The organisations and signatories the courses name, created once: a course only
+    // names them, it never creates them.
+    let seed_file = dir.join("organisations.toml");
+    if seed_file.is_file() {
+        let (db, now) = (db.clone(), chrono::Utc::now().naive_utc());
+        let seeded = tokio::task::spawn_blocking(move || {
+            crate::certificates::signatories::seed(&db, &seed_file, now)
+        })
+        .await;
+        match seeded {
+            Ok(Ok((0, 0))) => {}
+            Ok(Ok((organisations, signatories))) => {
+                tracing::info!(
+                    organisations,
+                    signatories,
+                    "organisations created from organisations.toml"
+                )
+            }
+            Ok(Err(error)) => tracing::error!(%error, "organisations.toml not loaded"),
+            Err(error) => tracing::error!(%error, "organisations.toml not loaded"),
+        }
+    }
     let mut folders: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

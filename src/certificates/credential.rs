@@ -145,13 +145,7 @@ pub fn open_badge(award: &Award, issuer: &Party, endorsements: &[String]) -> Map
             },
             "result": [{ "type": ["Result"], "value": format!("{}%", award.score) }],
         },
-        "credentialStatus": {
-            "id": format!("{}#{}", award.status_list, award.status_index),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": award.status_index.to_string(),
-            "statusListCredential": award.status_list,
-        },
+        "credentialStatus": status_entry(&award.status_list, award.status_index),
         "credentialSchema": [{ "id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019" }],
     });
     if !endorsements.is_empty() {
@@ -166,8 +160,26 @@ pub fn open_badge(award: &Award, issuer: &Party, endorsements: &[String]) -> Map
     )
 }
 
-/// The co-signing organisation's endorsement of one credential.
-pub fn endorsement(award: &Award, cosigner: &Party) -> Map<String, Value> {
+/// A credential's place in a status list.
+fn status_entry(list: &str, index: i64) -> Value {
+    json!({
+        "id": format!("{list}#{index}"),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": index.to_string(),
+        "statusListCredential": list,
+    })
+}
+
+/// The co-signing organisation's endorsement of one credential, with its own place in the
+/// co-signer's status list (`status_list`, `status_index`): the co-signer can revoke its
+/// endorsement of one certificate without the issuer.
+pub fn endorsement(
+    award: &Award,
+    cosigner: &Party,
+    status_list: &str,
+    status_index: i64,
+) -> Map<String, Value> {
     let id = format!("{}#cosigned", award.id);
     let credential = json!({
         "@context": [VC_CONTEXT, OB_CONTEXT],
@@ -185,6 +197,7 @@ pub fn endorsement(award: &Award, cosigner: &Party) -> Map<String, Value> {
                 both(&award.title)
             ),
         },
+        "credentialStatus": status_entry(status_list, status_index),
     });
     with_claims(credential, &cosigner.did, &id, &award.id, award.issued_at)
 }

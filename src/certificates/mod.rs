@@ -6,12 +6,14 @@
 //! take a database connection so that a certificate is issued in the same transaction as
 //! the completion it records: a completion never lacks its certificate.
 
+pub mod cosigning;
 pub mod credential;
 pub mod embedded;
 pub mod jws;
 pub mod keys;
 pub mod pdf;
 pub mod serial;
+pub mod signatories;
 pub mod status_list;
 pub mod verify;
 
@@ -28,7 +30,7 @@ use crate::db::certificates::{CertificateRow, KeyRow, NewCertificate};
 use crate::db::{self, DbConnection, DbError};
 use crate::email::{MailKind, Outgoing};
 use crate::i18n::{self, Lang};
-use crate::organisations::Organisation;
+use crate::organisations::{Organisation, OrganisationId};
 
 pub use credential::Party;
 pub use keys::{Jwk, KeyError, Sealer};
@@ -159,6 +161,25 @@ impl Authority {
         Ok((row, key))
     }
 
+    /// The organisation's signing key and the next free place in its status list. A key's
+    /// list has a fixed length: when it is full, the organisation moves on to a new key
+    /// (and so a new list); the full one stays published.
+    fn key_with_room(
+        &self,
+        conn: &mut DbConnection,
+        org: &Organisation,
+        now: NaiveDateTime,
+    ) -> Result<(KeyRow, SigningKey, i64), CertError> {
+        let (row, key) = self.signing_key(conn, org, now)?;
+        let index = db::certificates::next_status_index(conn, row.id)?;
+        if index < credential::STATUS_LIST_BITS as i64 {
+            return Ok((row, key, index));
+        }
+        let row = self.new_key(conn, org, now)?;
+        let key = self.open(&row)?;
+        Ok((row, key, 0))
+    }
+
     fn new_key(
         &self,
         conn: &mut DbConnection,
@@ -247,29 +268,25 @@ impl Authority {
         let meta: CourseMeta =
             serde_json::from_str(&version.settings).map_err(|e| DbError::Corrupt(e.to_string()))?;
         let chapters = db::learning::chapter_list(conn, version.version_id)?.len();
-        let publisher = db::organisations::find_by_slug(conn, &meta.publisher.slug)?
+        let publisher = db::organisations::find_by_slug(conn, &meta.publisher)?
             .ok_or(CertError::UnknownOrganisation)?;
+        // The co-signer endorses only what it has consented to (`cosigning`).
         let cosigner = match &meta.cosigner {
-            Some(c) => db::organisations::find_by_slug(conn, &c.slug)?,
+            Some(slug) => db::organisations::find_by_slug(conn, slug)?,
             None => None,
         };
-        let (key_row, key) = self.signing_key(conn, &publisher, now)?;
+        let cosigner = match cosigner {
+            Some(org) if cosigning::consents(conn, done.course_id, done.version_id, org.id)? => {
+                Some(org)
+            }
+            _ => None,
+        };
+        let (key_row, key, status_index) = self.key_with_room(conn, &publisher, now)?;
         let serial = loop {
             let serial = Serial::generate(&self.serial_prefix, &mut OsRng).to_string();
             if !db::certificates::serial_taken(conn, &serial)? {
                 break serial;
             }
-        };
-        let mut status_index = db::certificates::next_status_index(conn, key_row.id)?;
-        // A key's status list has a fixed length: when it is full, the organisation moves
-        // on to a new key (and so a new list); the full one stays published.
-        let (key_row, key) = if status_index >= credential::STATUS_LIST_BITS as i64 {
-            let row = self.new_key(conn, &publisher, now)?;
-            let key = self.open(&row)?;
-            status_index = 0;
-            (row, key)
-        } else {
-            (key_row, key)
         };
         let award = credential::Award {
             id: self.verify_url(&serial),
@@ -291,14 +308,17 @@ impl Authority {
             status_index,
         };
         let mut endorsements = Vec::new();
+        let mut endorsed_by = None;
         if let Some(cosigner) = &cosigner {
-            let (co_row, co_key) = self.signing_key(conn, cosigner, now)?;
-            let claims = credential::endorsement(&award, &self.party(cosigner));
+            let (co_row, co_key, co_index) = self.key_with_room(conn, cosigner, now)?;
+            let list = self.status_list_url(&cosigner.slug, &co_row.name);
+            let claims = credential::endorsement(&award, &self.party(cosigner), &list, co_index);
             endorsements.push(jws::sign(
                 &claims,
                 &co_key,
                 &self.kid(&cosigner.slug, &co_row.name),
             ));
+            endorsed_by = Some((cosigner.id, co_row.id, co_index));
         }
         let claims = credential::open_badge(&award, &self.party(&publisher), &endorsements);
         let token = jws::sign(&claims, &key, &self.kid(&publisher.slug, &key_row.name));
@@ -318,6 +338,9 @@ impl Authority {
                 credential: &token,
             },
         )?;
+        if let Some((organisation, key, index)) = endorsed_by {
+            db::cosigning::insert_endorsement(conn, id, organisation.0, key, index, now)?;
+        }
         tracing::info!(
             certificate = id,
             course = done.course_id,
@@ -518,61 +541,22 @@ pub fn token_from_file(bytes: &[u8]) -> Result<String, verify::Why> {
 }
 
 impl Authority {
-    /// What the printed certificate shows, gathered from the database: the facts, the
-    /// signatories of the version the learner completed and their signature pictures.
+    /// What the printed certificate shows, gathered from the database: the facts, and the
+    /// signatories, names and logos as the organisations keep them. The co-signer's
+    /// signatory and logo are printed only while its endorsement of this certificate stands.
     pub fn sheet(
         &self,
         conn: &mut DbConnection,
         row: &Certificate,
     ) -> Result<pdf::Sheet, CertError> {
         let facts = self.facts(conn, row)?;
-        let settings =
-            db::quizzes::version_settings(conn, row.version_id)?.ok_or(CertError::NotFound)?;
-        let stored: StoredSettings =
-            serde_json::from_str(&settings).map_err(|e| DbError::Corrupt(e.to_string()))?;
-        let meta = stored.meta;
-        let organisation = |slug: &str| {
-            [Some(&meta.publisher), meta.cosigner.as_ref()]
-                .into_iter()
-                .flatten()
-                .find(|org| org.slug == slug)
-                .map(|org| org.name.clone())
-                .unwrap_or_else(|| Bilingual {
-                    km: slug.to_owned(),
-                    en: slug.to_owned(),
-                })
+        let cosigner = match db::cosigning::endorsement_of(conn, row.id)? {
+            Some(e) if e.revoked_at.is_none() => {
+                db::organisations::find(conn, OrganisationId(e.organisation_id))?
+            }
+            _ => None,
         };
-        let mut picture = |path: Option<&String>,
-                           normalise: fn(&[u8]) -> Option<Vec<u8>>|
-         -> Result<Option<Vec<u8>>, CertError> {
-            // Stored as the picture's URL, `/media/<hash>.<ext>`.
-            let hash = path
-                .and_then(|path| stored.signatures.get(path))
-                .and_then(|url| url.rsplit('/').next())
-                .and_then(|file| file.split('.').next());
-            Ok(match hash {
-                Some(hash) => {
-                    db::courses::media_bytes(conn, hash)?.and_then(|(_, bytes)| normalise(&bytes))
-                }
-                None => None,
-            })
-        };
-        let mut signatories = Vec::new();
-        for signatory in &meta.signatories {
-            signatories.push(pdf::SignatoryBlock {
-                name: signatory.name.clone(),
-                title: signatory.title.clone(),
-                organisation: organisation(&signatory.organisation),
-                signature: picture(signatory.signature.as_ref(), pdf::normalise_signature)?,
-            });
-        }
-        let logos = [
-            picture(meta.publisher.logo.as_ref(), pdf::normalise_logo)?,
-            picture(
-                meta.cosigner.as_ref().and_then(|c| c.logo.as_ref()),
-                pdf::normalise_logo,
-            )?,
-        ];
+        let printed = printed(conn, row.version_id, cosigner.as_ref())?;
         Ok(pdf::Sheet {
             verify_url: self.verify_url(&row.serial),
             serial: row.serial.clone(),
@@ -583,19 +567,123 @@ impl Authority {
             score: row.score,
             completed_at: row.completed_at,
             issuer: facts.issuer,
-            signatories,
-            logos,
+            signatories: printed.signatories,
+            logos: printed.logos,
             credential: row.credential.clone(),
+        })
+    }
+
+    /// What a co-signer is shown before it answers: a certificate of the version for a
+    /// sample learner, printed as it would be with the co-signature.
+    pub fn sample_sheet(
+        &self,
+        conn: &mut DbConnection,
+        version: i64,
+        now: NaiveDateTime,
+    ) -> Result<pdf::Sheet, CertError> {
+        let meta = stored_settings(conn, version)?.meta;
+        let cosigner = match &meta.cosigner {
+            Some(slug) => db::organisations::find_by_slug(conn, slug)?,
+            None => None,
+        };
+        let printed = printed(conn, version, cosigner.as_ref())?;
+        let number = db::cosigning::version_number(conn, version)?.unwrap_or(0);
+        let serial = format!("{}-SAMPLE", self.serial_prefix);
+        Ok(pdf::Sheet {
+            verify_url: self.verify_url(&serial),
+            serial,
+            learner_km: "ឈ្មោះ គំរូ".into(),
+            learner_latin: "Sample Learner".into(),
+            title: meta.title,
+            version: number,
+            score: meta.pass_mark as i32,
+            completed_at: now,
+            issuer: Bilingual {
+                km: printed.issuer.name_km,
+                en: printed.issuer.name_en,
+            },
+            signatories: printed.signatories,
+            logos: printed.logos,
+            credential: String::new(),
         })
     }
 }
 
-/// A version's stored settings: the checked `course.toml` and where its signature
-/// pictures are (media path → stored picture).
+/// The parts of a certificate that come from the organisations' own records.
+struct Printed {
+    issuer: Organisation,
+    signatories: Vec<pdf::SignatoryBlock>,
+    logos: [Option<Vec<u8>>; 2],
+}
+
+/// The issuer, the signatories the version picked (the co-signer's only when `cosigner`
+/// is given) and the logos, as the organisations keep them.
+fn printed(
+    conn: &mut DbConnection,
+    version: i64,
+    cosigner: Option<&Organisation>,
+) -> Result<Printed, CertError> {
+    let stored = stored_settings(conn, version)?;
+    let issuer = db::organisations::find_by_slug(conn, &stored.meta.publisher)?
+        .ok_or(CertError::UnknownOrganisation)?;
+    fn picture(conn: &mut DbConnection, hash: Option<&str>) -> Result<Option<Vec<u8>>, DbError> {
+        Ok(match hash {
+            Some(hash) => db::courses::media_bytes(conn, hash)?.map(|(_, bytes)| bytes),
+            None => None,
+        })
+    }
+    let mut signatories = Vec::new();
+    for row in db::signatories::by_ids(conn, &stored.signatory_ids)? {
+        let Some(org) = [Some(&issuer), cosigner]
+            .into_iter()
+            .flatten()
+            .find(|org| org.id.0 == row.organisation_id)
+        else {
+            continue;
+        };
+        signatories.push(pdf::SignatoryBlock {
+            name: Bilingual {
+                km: row.name_km.clone(),
+                en: row.name_en.clone(),
+            },
+            title: Bilingual {
+                km: row.title_km.clone(),
+                en: row.title_en.clone(),
+            },
+            organisation: Bilingual {
+                km: org.name_km.clone(),
+                en: org.name_en.clone(),
+            },
+            signature: picture(conn, row.signature_hash.as_deref())?,
+        });
+    }
+    let issuer_logo = db::signatories::logo(conn, issuer.id.0)?;
+    let cosigner_logo = match cosigner {
+        Some(org) => db::signatories::logo(conn, org.id.0)?,
+        None => None,
+    };
+    let logos = [
+        picture(conn, issuer_logo.as_deref())?,
+        picture(conn, cosigner_logo.as_deref())?,
+    ];
+    Ok(Printed {
+        issuer,
+        signatories,
+        logos,
+    })
+}
+
+fn stored_settings(conn: &mut DbConnection, version: i64) -> Result<StoredSettings, CertError> {
+    let settings = db::quizzes::version_settings(conn, version)?.ok_or(CertError::NotFound)?;
+    Ok(serde_json::from_str(&settings).map_err(|e| DbError::Corrupt(e.to_string()))?)
+}
+
+/// A version's stored settings: the checked `course.toml` and the signatories it picked,
+/// by id, resolved from the organisations' lists when it was published.
 #[derive(serde::Deserialize)]
 struct StoredSettings {
     #[serde(flatten)]
     meta: CourseMeta,
     #[serde(default)]
-    signatures: std::collections::HashMap<String, String>,
+    signatory_ids: Vec<i64>,
 }

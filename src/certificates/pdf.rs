@@ -665,7 +665,16 @@ pub fn normalise_logo(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn normalise(bytes: &[u8], width: u32, height: u32) -> Option<Vec<u8>> {
-    let picture = image::load_from_memory(bytes).ok()?;
+    // Decoded within limits: a small file can declare a huge picture.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(8_000);
+    limits.max_image_height = Some(8_000);
+    limits.max_alloc = Some(64 * 1024 * 1024);
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?;
+    reader.limits(limits);
+    let picture = reader.decode().ok()?;
     let picture = picture.resize(width, height, image::imageops::FilterType::Triangle);
     let rgba = picture.to_rgba8();
     let grey = image::GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {

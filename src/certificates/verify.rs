@@ -11,8 +11,9 @@ use serde_json::{Map, Value};
 
 use super::jws::{self, JwsError, Unverified};
 use super::{Authority, CertError, Certificate, Jwk, Serial, SerialError, keys};
-use crate::courses::{Bilingual, CourseMeta};
+use crate::courses::Bilingual;
 use crate::db::{self, DbConnection, DbError};
+use crate::organisations::OrganisationId;
 
 /// What a genuine or revoked certificate says, for the verification page.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +30,8 @@ pub struct Facts {
     pub issuer: Bilingual,
     pub issuer_slug: String,
     pub cosigner: Option<Bilingual>,
+    /// The co-signer that has since revoked its endorsement of this certificate.
+    pub cosignature_withdrawn: Option<Bilingual>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -338,11 +341,28 @@ impl Authority {
         })
     }
 
-    /// What the verification page shows of a certificate.
+    /// What the verification page shows of a certificate. The names are the organisations'
+    /// own records; the co-signer is named only while its endorsement of this certificate
+    /// stands.
     pub fn facts(&self, conn: &mut DbConnection, row: &Certificate) -> Result<Facts, CertError> {
         let version = db::learning::version(conn, row.version_id)?.ok_or(CertError::NotFound)?;
-        let meta: CourseMeta =
-            serde_json::from_str(&version.settings).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        let (owner, _) =
+            db::certificates::course_owner(conn, row.course_id)?.ok_or(CertError::NotFound)?;
+        let issuer = db::organisations::find(conn, OrganisationId(owner))?
+            .ok_or(CertError::UnknownOrganisation)?;
+        let endorsement = db::cosigning::endorsement_of(conn, row.id)?;
+        let endorser = match &endorsement {
+            Some(e) => {
+                db::organisations::find(conn, OrganisationId(e.organisation_id))?.map(|org| {
+                    Bilingual {
+                        km: org.name_km,
+                        en: org.name_en,
+                    }
+                })
+            }
+            None => None,
+        };
+        let withdrawn = endorsement.as_ref().and_then(|e| e.revoked_at);
         Ok(Facts {
             serial: row.serial.clone(),
             name_km: row.name_km.clone(),
@@ -353,13 +373,13 @@ impl Authority {
             score: row.score,
             completed_at: row.completed_at,
             issued_at: row.issued_at,
-            issuer: meta.publisher.name,
-            issuer_slug: meta.publisher.slug,
-            // Named only when the credential carries the co-signer's endorsement.
-            cosigner: meta.cosigner.map(|c| c.name).filter(|_| {
-                jws::parse(&row.credential)
-                    .is_ok_and(|t| endorsement_tokens(&t.payload).next().is_some())
-            }),
+            issuer: Bilingual {
+                km: issuer.name_km,
+                en: issuer.name_en,
+            },
+            issuer_slug: issuer.slug,
+            cosigner: endorser.clone().filter(|_| withdrawn.is_none()),
+            cosignature_withdrawn: endorser.filter(|_| withdrawn.is_some()),
         })
     }
 }

@@ -8,11 +8,13 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use super::format::{CourseToml, FrontMatter, OrganisationToml, QuestionToml, QuizToml, Texts};
+use super::format::{
+    CourseToml, FrontMatter, OrgField, QuestionToml, QuizToml, SignatoryField, Texts,
+};
 use super::source::{SourceFiles, hex};
 use super::{
-    AnswerOption, Bilingual, ChapterSource, CourseMeta, CourseSource, OrgRef, Problem, Question,
-    QuestionKind, Signatory, Video, images,
+    AnswerOption, Bilingual, ChapterSource, CourseMeta, CourseSource, Problem, Question,
+    QuestionKind, SignatoryRef, Video, images,
 };
 use crate::organisations::Slug;
 
@@ -37,11 +39,6 @@ pub fn check(files: &SourceFiles, folder: Option<&str>) -> Result<CourseSource, 
         .collect();
     let mut practice = check_practice_quizzes(files, &chapters, &sections, &mut problems);
     let (questions_per_attempt, final_questions) = check_final(files, &sections, &mut problems);
-    if let Some(meta) = &meta {
-        for path in certificate_pictures(meta) {
-            media.check(&path, COURSE_FILE, None, &mut problems);
-        }
-    }
     match meta {
         Some(mut meta) if problems.is_empty() => {
             meta.questions_per_attempt = questions_per_attempt;
@@ -221,7 +218,7 @@ fn check_course_toml(
         problems,
     );
     let publisher = match &raw.publisher {
-        Some(org) => check_org(org, file, find_line(text, "[publisher]"), problems),
+        Some(org) => check_org(org, file, find_line(text, "publisher"), problems),
         None => {
             problems.push(Problem::new(file, None, "check-publisher-missing"));
             None
@@ -230,30 +227,56 @@ fn check_course_toml(
     let cosigner = raw
         .cosigner
         .as_ref()
-        .and_then(|org| check_org(org, file, find_line(text, "[cosigner]"), problems));
-    let mut signatories = Vec::new();
+        .and_then(|org| check_org(org, file, find_line(text, "cosigner"), problems));
+    if cosigner.is_some() && cosigner == publisher {
+        problems.push(Problem::new(
+            file,
+            find_line(text, "cosigner"),
+            "check-cosigner-is-publisher",
+        ));
+    }
+    let mut signatories: Vec<SignatoryRef> = Vec::new();
     for signatory in &raw.signatories {
-        let at = find_line(text, &format!("\"{}\"", signatory.organisation));
-        let known = [publisher.as_ref(), cosigner.as_ref()]
-            .into_iter()
-            .flatten()
-            .any(|org| org.slug == signatory.organisation);
+        let handle = match signatory {
+            SignatoryField::Handle(handle) => handle,
+            SignatoryField::Table(table) => {
+                let at = find_line(text, &format!("\"{}\"", table.organisation));
+                problems.push(Problem::new(file, at, "check-signatory-from-records"));
+                continue;
+            }
+        };
+        let at = find_line(text, &format!("\"{handle}\""));
+        let Some(picked) = parse_signatory(handle) else {
+            problems.push(
+                Problem::new(file, at, "check-signatory-handle").with("signatory", handle.clone()),
+            );
+            continue;
+        };
+        // When the publisher itself is wrong, that is the problem to tell, not this one.
+        let known = publisher.is_none()
+            || [publisher.as_ref(), cosigner.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|slug| *slug == picked.organisation);
         if !known {
             problems.push(
                 Problem::new(file, at, "check-signatory-organisation")
-                    .with("organisation", signatory.organisation.clone()),
+                    .with("organisation", picked.organisation.clone()),
             );
+        } else if signatories.contains(&picked) {
+            problems.push(
+                Problem::new(file, at, "check-signatory-twice").with("signatory", handle.clone()),
+            );
+        } else {
+            signatories.push(picked);
         }
-        let name = both(&signatory.name, file, at, "name", problems);
-        let title = both(&signatory.title, file, at, "title", problems);
-        if let (Some(name), Some(title)) = (name, title) {
-            signatories.push(Signatory {
-                organisation: signatory.organisation.clone(),
-                name,
-                title,
-                signature: signatory.signature.as_ref().map(|s| media_path(s)),
-            });
-        }
+    }
+    if signatories.len() > MAX_SIGNATORIES {
+        problems.push(Problem::new(
+            file,
+            find_line(text, "signatories"),
+            "check-signatories-too-many",
+        ));
     }
     if problems.len() > before {
         return None;
@@ -276,44 +299,44 @@ fn check_course_toml(
     })
 }
 
-/// The pictures a certificate prints: signatures and the organisations' logos.
-pub fn certificate_pictures(meta: &CourseMeta) -> Vec<String> {
-    let logos = [Some(&meta.publisher), meta.cosigner.as_ref()]
-        .into_iter()
-        .flatten()
-        .filter_map(|org| org.logo.clone());
-    meta.signatories
-        .iter()
-        .filter_map(|s| s.signature.clone())
-        .chain(logos)
-        .collect()
+/// A certificate has room for two signatures side by side.
+pub const MAX_SIGNATORIES: usize = 2;
+
+/// `mrd/director-general`: an organisation's slug and a signatory's handle.
+fn parse_signatory(raw: &str) -> Option<SignatoryRef> {
+    let (organisation, handle) = raw.trim().split_once('/')?;
+    let is_slug = |s: &str| Slug::parse(s).is_ok_and(|slug| slug.as_str() == s);
+    (is_slug(organisation) && is_slug(handle)).then(|| SignatoryRef {
+        organisation: organisation.to_owned(),
+        handle: handle.to_owned(),
+    })
 }
 
+/// An organisation named by its slug. Its names and logo are its own records in Sala: a
+/// course that types them (the table form of earlier courses) is told to name the slug only.
 fn check_org(
-    org: &OrganisationToml,
+    org: &OrgField,
     file: &str,
     line: Option<usize>,
     problems: &mut Vec<Problem>,
-) -> Option<OrgRef> {
-    if Slug::parse(&org.slug).map(|s| s.as_str() == org.slug) != Ok(true) {
-        problems.push(Problem::new(file, line, "check-org-slug").with("slug", org.slug.clone()));
+) -> Option<String> {
+    let slug = match org {
+        OrgField::Slug(slug) => slug,
+        OrgField::Table(table)
+            if table.km.is_some() || table.en.is_some() || table.logo.is_some() =>
+        {
+            problems.push(
+                Problem::new(file, line, "check-org-from-records").with("slug", table.slug.clone()),
+            );
+            return None;
+        }
+        OrgField::Table(table) => &table.slug,
+    };
+    if Slug::parse(slug).map(|s| s.as_str() == slug) != Ok(true) {
+        problems.push(Problem::new(file, line, "check-org-slug").with("slug", slug.clone()));
         return None;
     }
-    let name = both(
-        &Texts {
-            km: org.km.clone(),
-            en: org.en.clone(),
-        },
-        file,
-        line,
-        "name",
-        problems,
-    )?;
-    Some(OrgRef {
-        slug: org.slug.clone(),
-        name,
-        logo: org.logo.as_ref().map(|s| media_path(s)),
-    })
+    Some(slug.clone())
 }
 
 /// `../media/x.png`, `./media/x.png` and `media/x.png` all name `media/x.png`.

@@ -32,10 +32,28 @@ pub struct CourseToml {
     pub title: Texts,
     #[serde(default)]
     pub summary: Texts,
-    pub publisher: Option<OrganisationToml>,
-    pub cosigner: Option<OrganisationToml>,
+    pub publisher: Option<OrgField>,
+    pub cosigner: Option<OrgField>,
     #[serde(default)]
-    pub signatories: Vec<SignatoryToml>,
+    pub signatories: Vec<SignatoryField>,
+}
+
+/// `publisher = "mrd"`; the table form of earlier courses is read so that the checker can
+/// say what to write instead.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OrgField {
+    Slug(String),
+    Table(OrganisationToml),
+}
+
+/// `signatories = ["mrd/director-general"]`; the table form of earlier courses is read so
+/// that the checker can say what to write instead.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SignatoryField {
+    Handle(String),
+    Table(SignatoryToml),
 }
 
 #[derive(Debug, Clone, Deserialize)]

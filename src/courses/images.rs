@@ -31,6 +31,15 @@ pub struct MediaFile {
 }
 
 impl MediaFile {
+    /// A PNG prepared elsewhere (a signature or a logo made fit for certificates), as media.
+    pub fn png(bytes: Vec<u8>) -> Option<Self> {
+        let (width, height) =
+            image::ImageReader::with_format(std::io::Cursor::new(&bytes), image::ImageFormat::Png)
+                .into_dimensions()
+                .ok()?;
+        Some(Self::new("image/png", width, height, bytes))
+    }
+
     fn new(content_type: &'static str, width: u32, height: u32, bytes: Vec<u8>) -> Self {
         let hash = hex(&Sha256::digest(&bytes))[..32].to_owned();
         Self {

@@ -36,23 +36,57 @@ impl Bilingual {
     }
 }
 
-/// An organisation named by a course: its slug and its names.
+/// A signatory a course picks, by the organisation's slug and the handle the organisation
+/// gave them (`mrd/director-general` in `course.toml`). Names, titles and signature pictures
+/// are the organisation's records, never the course's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgRef {
-    pub slug: String,
-    pub name: Bilingual,
-    /// The media path of its logo, printed on certificates, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub logo: Option<String>,
+pub struct SignatoryRef {
+    pub organisation: String,
+    pub handle: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Signatory {
-    pub organisation: String,
-    pub name: Bilingual,
-    pub title: Bilingual,
-    /// The media path of the signature picture, if any.
-    pub signature: Option<String>,
+impl std::fmt::Display for SignatoryRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.organisation, self.handle)
+    }
+}
+
+/// Reads an organisation as stored by any version: a slug now, a table with a slug before
+/// issue 27 (whose names are ignored: they came from the upload).
+fn org_slug<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Slug(String),
+        Named { slug: String },
+    }
+    Ok(match Stored::deserialize(d)? {
+        Stored::Slug(slug) | Stored::Named { slug } => slug,
+    })
+}
+
+fn org_slug_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrap(#[serde(deserialize_with = "org_slug")] String);
+    Ok(Option::<Wrap>::deserialize(d)?.map(|Wrap(slug)| slug))
+}
+
+/// Reads the signatories as stored by any version. Those stored before issue 27 were typed
+/// into the upload and are not kept: such a version prints no signatory until republished.
+fn signatory_refs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<SignatoryRef>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Picked(SignatoryRef),
+        Typed(serde::de::IgnoredAny),
+    }
+    Ok(Vec::<Stored>::deserialize(d)?
+        .into_iter()
+        .filter_map(|s| match s {
+            Stored::Picked(r) => Some(r),
+            Stored::Typed(_) => None,
+        })
+        .collect())
 }
 
 /// What `course.toml` says, checked.
@@ -69,9 +103,15 @@ pub struct CourseMeta {
     pub questions_per_attempt: Option<usize>,
     pub title: Bilingual,
     pub summary: Bilingual,
-    pub publisher: OrgRef,
-    pub cosigner: Option<OrgRef>,
-    pub signatories: Vec<Signatory>,
+    /// The publishing organisation's slug.
+    #[serde(deserialize_with = "org_slug")]
+    pub publisher: String,
+    /// The co-signing organisation's slug: its key endorses certificates only once it has
+    /// consented (`certificates::cosigning`).
+    #[serde(default, deserialize_with = "org_slug_opt")]
+    pub cosigner: Option<String>,
+    #[serde(default, deserialize_with = "signatory_refs")]
+    pub signatories: Vec<SignatoryRef>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

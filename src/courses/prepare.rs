@@ -37,8 +37,6 @@ pub struct PreparedVersion {
     pub chapters: Vec<PreparedChapter>,
     pub final_questions: Vec<Question>,
     pub media: Vec<MediaFile>,
-    /// Signature pictures: media path → URL of the prepared file.
-    pub signatures: HashMap<String, String>,
 }
 
 fn referenced_pictures(markdown: &str, into: &mut BTreeSet<String>) {
@@ -57,8 +55,6 @@ pub fn prepare(source: &CourseSource) -> Result<PreparedVersion, Vec<Problem>> {
         referenced_pictures(&chapter.markdown.km, &mut paths);
         referenced_pictures(&chapter.markdown.en, &mut paths);
     }
-    let signature_paths: Vec<String> = super::check::certificate_pictures(&source.meta);
-    paths.extend(signature_paths.iter().cloned());
 
     let mut pictures: HashMap<String, Picture> = HashMap::new();
     let mut media: Vec<MediaFile> = Vec::new();
@@ -108,20 +104,12 @@ pub fn prepare(source: &CourseSource) -> Result<PreparedVersion, Vec<Problem>> {
             }
         })
         .collect();
-    let signatures = signature_paths
-        .iter()
-        .filter_map(|path| {
-            let picture = pictures.get(path)?;
-            Some((path.clone(), picture.variants.last()?.0.clone()))
-        })
-        .collect();
     Ok(PreparedVersion {
         meta: source.meta.clone(),
         content_hash: source.content_hash.clone(),
         chapters,
         final_questions: source.final_questions.clone(),
         media,
-        signatures,
     })
 }
 

@@ -12,9 +12,11 @@ use super::{CourseMeta, CourseSource, Problem, check};
 use crate::accounts::UserId;
 use crate::accounts::tokens::{digest, random_token};
 use crate::audit::{self, Action, Actor};
+use crate::certificates::cosigning;
+use crate::certificates::signatories::{self, SeedError};
 use crate::db::courses::{NewChapter, NewQuestion, NewVersion};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::organisations::OrganisationId;
+use crate::organisations::{Organisation, OrganisationId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CourseError {
@@ -44,18 +46,86 @@ pub enum Outcome {
     },
 }
 
-/// What a version stores about itself beyond its chapters and questions.
+/// What a version stores about itself beyond its chapters and questions: the checked
+/// `course.toml` and the signatories it picked, by id in the organisations' lists.
 #[derive(Serialize)]
 struct VersionSettings<'a> {
     #[serde(flatten)]
     meta: &'a CourseMeta,
-    signatures: &'a std::collections::HashMap<String, String>,
+    signatory_ids: &'a [i64],
+}
+
+/// The organisations and signatories a course names, found in the organisations' own
+/// records.
+struct Signers {
+    publisher: Organisation,
+    cosigner: Option<Organisation>,
+    signatories: Vec<i64>,
+}
+
+/// Finds what the course names among the organisations and their signatories. A course
+/// names organisations by slug and signatories by handle; it cannot create either, and it
+/// cannot pick a signatory who no longer signs.
+fn signers(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Signers, CourseError> {
+    let mut problems = Vec::new();
+    let publisher = db::organisations::find_by_slug(conn, &meta.publisher)?;
+    if publisher.is_none() {
+        problems.push(
+            Problem::new("course.toml", None, "check-publisher-unknown")
+                .with("publisher", meta.publisher.clone()),
+        );
+    }
+    let cosigner = match &meta.cosigner {
+        Some(slug) => {
+            let found = db::organisations::find_by_slug(conn, slug)?;
+            if found.is_none() {
+                problems.push(
+                    Problem::new("course.toml", None, "check-cosigner-unknown")
+                        .with("cosigner", slug.clone()),
+                );
+            }
+            found
+        }
+        None => None,
+    };
+    let mut signatories = Vec::new();
+    for picked in &meta.signatories {
+        let org = [publisher.as_ref(), cosigner.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|org| org.slug == picked.organisation);
+        let Some(org) = org else { continue };
+        match db::signatories::by_handle(conn, org.id.0, &picked.handle)? {
+            Some(row) if row.retired_at.is_none() => signatories.push(row.id),
+            Some(_) => problems.push(
+                Problem::new("course.toml", None, "check-signatory-retired")
+                    .with("signatory", picked.to_string()),
+            ),
+            None => problems.push(
+                Problem::new("course.toml", None, "check-signatory-unknown")
+                    .with("signatory", picked.to_string()),
+            ),
+        }
+    }
+    match publisher {
+        Some(publisher) if problems.is_empty() => Ok(Signers {
+            publisher,
+            cosigner,
+            signatories,
+        }),
+        _ => Err(CourseError::Invalid(problems)),
+    }
 }
 
 /// Problems only the database can see: an id moved to another slug, or a slug taken by
-/// another course, or a course that changed publisher.
+/// another course, organisations or signatories that do not exist.
 pub fn conflicts(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Vec<Problem>, DbError> {
-    let mut problems = Vec::new();
+    let mut problems = match signers(conn, meta) {
+        Ok(_) => Vec::new(),
+        Err(CourseError::Invalid(problems)) => problems,
+        Err(CourseError::Db(e)) => return Err(e),
+        Err(other) => return Err(DbError::Corrupt(other.to_string())),
+    };
     if let Some(course) = db::courses::by_source_id(conn, &meta.id)?
         && course.slug != meta.slug
     {
@@ -77,7 +147,10 @@ pub fn conflicts(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Vec<Probl
     Ok(problems)
 }
 
-/// Reads, checks and publishes the course folder `dir`.
+/// Reads, checks and publishes the course folder `dir` (the operator's way, `sala course
+/// publish`). An `organisations.toml` beside the folder is loaded first, as on a first
+/// start: it creates the organisations and signatories it lists that do not exist yet, and
+/// changes none that do.
 pub async fn publish_folder(
     db: &Db,
     dir: &Path,
@@ -85,6 +158,20 @@ pub async fn publish_folder(
     by: Option<UserId>,
     now: NaiveDateTime,
 ) -> Result<Outcome, CourseError> {
+    if let Some(seed) = dir
+        .parent()
+        .map(|parent| parent.join("organisations.toml"))
+        .filter(|file| file.is_file())
+    {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || signatories::seed(&db, &seed, now))
+            .await
+            .map_err(|e| CourseError::Internal(e.to_string()))?
+            .map_err(|e| match e {
+                SeedError::Db(e) => CourseError::Db(e),
+                other => CourseError::Internal(other.to_string()),
+            })?;
+    }
     let files = SourceFiles::from_dir(dir)?;
     let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned());
     let source = check::check(&files, folder.as_deref()).map_err(CourseError::Invalid)?;
@@ -127,7 +214,7 @@ pub async fn create_draft(
     let preview = digest(&token);
     let outcome = db
         .write(move |conn| {
-            let slug = &prepared.meta.publisher.slug;
+            let slug = &prepared.meta.publisher;
             let mine = match db::organisations::find_by_slug(conn, slug)? {
                 Some(publisher) => {
                     db::organisations::lineage(conn, publisher.id)?.contains(&organisation)
@@ -138,16 +225,6 @@ pub async fn create_draft(
                 return Err(CourseError::Invalid(vec![
                     Problem::new("course.toml", None, "check-publisher-not-yours")
                         .with("publisher", slug.clone()),
-                ]));
-            }
-            // A co-signer signs certificates: from the web it must be an organisation that
-            // an admin has already created, never one conjured up by an upload.
-            if let Some(cosigner) = &prepared.meta.cosigner
-                && db::organisations::find_by_slug(conn, &cosigner.slug)?.is_none()
-            {
-                return Err(CourseError::Invalid(vec![
-                    Problem::new("course.toml", None, "check-cosigner-unknown")
-                        .with("cosigner", cosigner.slug.clone()),
                 ]));
             }
             store(conn, &prepared, &note, Some(by), now, Some(&preview))
@@ -210,27 +287,13 @@ fn store(
     if !problems.is_empty() {
         return Err(CourseError::Invalid(problems));
     }
-    let publisher = db::courses::ensure_organisation(
-        conn,
-        &meta.publisher.slug,
-        "ministry",
-        (&meta.publisher.name.km, &meta.publisher.name.en),
-        now,
-    )?;
-    if let Some(cosigner) = &meta.cosigner {
-        db::courses::ensure_organisation(
-            conn,
-            &cosigner.slug,
-            "ngo",
-            (&cosigner.name.km, &cosigner.name.en),
-            now,
-        )?;
-    }
+    let signers = signers(conn, meta)?;
+    let publisher = signers.publisher.id;
     let course = match db::courses::by_source_id(conn, &meta.id)? {
         Some(course) if course.organisation_id != publisher.0 => {
             return Err(CourseError::Invalid(vec![
                 Problem::new("course.toml", None, "check-publisher-changed")
-                    .with("publisher", meta.publisher.slug.clone()),
+                    .with("publisher", meta.publisher.clone()),
             ]));
         }
         Some(course) => course.id,
@@ -248,9 +311,11 @@ fn store(
     };
     let settings = serde_json::to_string(&VersionSettings {
         meta,
-        signatures: &version.signatures,
+        signatory_ids: &signers.signatories,
     })
     .map_err(|e| CourseError::Internal(e.to_string()))?;
+    let chapter_keys: Vec<&str> = version.chapters.iter().map(|c| c.key.as_str()).collect();
+    let terms = cosigning::terms(meta, &signers.signatories, &chapter_keys);
     let version_id = db::courses::insert_version(
         conn,
         &NewVersion {
@@ -265,6 +330,7 @@ fn store(
             now,
             preview_token_hash: preview,
             offline_bytes: offline_bytes(version),
+            terms_hash: &terms,
         },
     )?;
     for file in &version.media {
@@ -308,18 +374,30 @@ fn store(
             },
         )?;
     }
+    let actor = match by {
+        Some(user) => Actor {
+            user: Some(user),
+            label: db::users::find(conn, user)?
+                .map(|u| u.email)
+                .unwrap_or_default(),
+            address: None,
+        },
+        None => Actor::command_line(),
+    };
+    // A draft asks too, so that the co-signer can answer before the version goes out.
+    if let Some(cosigner) = &signers.cosigner {
+        cosigning::ask(
+            conn,
+            (course, &meta.slug),
+            version_id,
+            cosigner,
+            &terms,
+            &actor,
+            now,
+        )?;
+    }
     if let Some(number) = number {
         db::courses::number_chapters(conn, course, version_id)?;
-        let actor = match by {
-            Some(user) => Actor {
-                user: Some(user),
-                label: db::users::find(conn, user)?
-                    .map(|u| u.email)
-                    .unwrap_or_default(),
-                address: None,
-            },
-            None => Actor::command_line(),
-        };
         audit::record(
             conn,
             &actor,

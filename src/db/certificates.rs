@@ -142,13 +142,15 @@ pub fn insert(conn: &mut DbConnection, c: &NewCertificate<'_>) -> Result<i64, Db
     Ok(id)
 }
 
-/// The next free place in the key's status list.
+/// The next free place in the key's status list, which the certificates the key signs
+/// and the endorsements it makes share.
 pub fn next_status_index(conn: &mut DbConnection, key: i64) -> Result<i64, DbError> {
     let max: Option<i64> = certificates::table
         .filter(certificates::key_id.eq(key))
         .select(diesel::dsl::max(certificates::status_index))
         .first(conn)?;
-    Ok(max.map_or(0, |m| m + 1))
+    let endorsed = super::cosigning::last_endorsement_index(conn, key)?;
+    Ok(max.max(endorsed).map_or(0, |m| m + 1))
 }
 
 pub fn serial_taken(conn: &mut DbConnection, serial: &str) -> Result<bool, DbError> {
@@ -194,7 +196,8 @@ pub fn in_force_for_course(
         .load(conn)?)
 }
 
-/// The revoked places of a key's status list, and when the last one was revoked.
+/// The revoked places of a key's status list (certificates and endorsements), and when the
+/// last one was revoked.
 pub fn revoked(
     conn: &mut DbConnection,
     key: i64,
@@ -204,8 +207,15 @@ pub fn revoked(
         .filter(certificates::revoked_at.is_not_null())
         .select((certificates::status_index, certificates::revoked_at))
         .load(conn)?;
-    let last = rows.iter().filter_map(|(_, at)| *at).max();
-    Ok((rows.into_iter().map(|(i, _)| i).collect(), last))
+    let (endorsements, endorsements_last) = super::cosigning::revoked_endorsements(conn, key)?;
+    let last = rows
+        .iter()
+        .filter_map(|(_, at)| *at)
+        .max()
+        .max(endorsements_last);
+    let mut places: Vec<i64> = rows.into_iter().map(|(i, _)| i).collect();
+    places.extend(endorsements);
+    Ok((places, last))
 }
 
 /// Marks a certificate revoked; false if it already was.

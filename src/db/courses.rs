@@ -3,9 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{
-    chapter_bits, chapters, course_versions, courses, media, organisations, questions,
-};
+use super::schema::{chapter_bits, chapters, course_versions, courses, media, questions};
 use super::{DbConnection, DbError, on_backend};
 use crate::courses::images::MediaFile;
 use crate::organisations::OrganisationId;
@@ -95,6 +93,7 @@ pub struct NewVersion<'a> {
     pub now: NaiveDateTime,
     pub preview_token_hash: Option<&'a str>,
     pub offline_bytes: i64,
+    pub terms_hash: &'a str,
 }
 
 pub fn insert_version(conn: &mut DbConnection, v: &NewVersion<'_>) -> Result<i64, DbError> {
@@ -113,6 +112,7 @@ pub fn insert_version(conn: &mut DbConnection, v: &NewVersion<'_>) -> Result<i64
         course_versions::published_at.eq(v.number.map(|_| v.now)),
         course_versions::preview_token_hash.eq(v.preview_token_hash),
         course_versions::offline_bytes.eq(v.offline_bytes),
+        course_versions::terms_hash.eq(v.terms_hash),
     );
     Ok(on_backend!(conn, |c| diesel::insert_into(
         course_versions::table
@@ -220,37 +220,6 @@ pub fn media_bytes(
         .select((media::content_type, media::bytes))
         .first(conn)
         .optional()?)
-}
-
-/// Finds an organisation by slug, or creates it (a course names its publisher and co-signer).
-pub fn ensure_organisation(
-    conn: &mut DbConnection,
-    slug: &str,
-    kind: &str,
-    names: (&str, &str),
-    now: NaiveDateTime,
-) -> Result<OrganisationId, DbError> {
-    let found: Option<i64> = organisations::table
-        .filter(organisations::slug.eq(slug))
-        .select(organisations::id)
-        .first(conn)
-        .optional()?;
-    if let Some(id) = found {
-        return Ok(OrganisationId(id));
-    }
-    let values = (
-        organisations::slug.eq(slug),
-        organisations::kind.eq(kind),
-        organisations::name_km.eq(names.0),
-        organisations::name_en.eq(names.1),
-        organisations::created_at.eq(now),
-    );
-    Ok(OrganisationId(on_backend!(conn, |c| diesel::insert_into(
-        organisations::table
-    )
-    .values(values)
-    .returning(organisations::id)
-    .get_result::<i64>(c))?))
 }
 
 /// How many versions and chapters a course has (for tests and reports).

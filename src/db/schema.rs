@@ -20,6 +20,23 @@ diesel::table! {
         name_en -> Text,
         province_id -> Nullable<Integer>,
         created_at -> Timestamp,
+        logo_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    signatories (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        handle -> Text,
+        name_km -> Text,
+        name_en -> Text,
+        title_km -> Text,
+        title_en -> Text,
+        signature_hash -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
     }
 }
 
@@ -105,6 +122,22 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         preview_token_hash -> Nullable<Text>,
         offline_bytes -> BigInt,
+        terms_hash -> Text,
+    }
+}
+
+diesel::table! {
+    cosign_requests (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        version_id -> BigInt,
+        organisation_id -> BigInt,
+        terms_hash -> Text,
+        status -> Text,
+        requested_by -> Nullable<BigInt>,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -262,7 +295,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    endorsements (certificate_id) {
+        certificate_id -> BigInt,
+        organisation_id -> BigInt,
+        key_id -> BigInt,
+        status_index -> BigInt,
+        endorsed_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(signing_keys -> organisations (organisation_id));
+diesel::joinable!(signatories -> organisations (organisation_id));
+diesel::joinable!(cosign_requests -> courses (course_id));
+diesel::joinable!(cosign_requests -> course_versions (version_id));
+diesel::joinable!(cosign_requests -> organisations (organisation_id));
+diesel::joinable!(endorsements -> certificates (certificate_id));
 diesel::joinable!(certificates -> signing_keys (key_id));
 diesel::joinable!(certificates -> courses (course_id));
 diesel::joinable!(certificates -> course_versions (version_id));
@@ -287,6 +338,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     completions,
     signing_keys,
     certificates,
+    signatories,
+    cosign_requests,
+    endorsements,
     cohorts,
     cohort_offices,
     invitations,

@@ -197,3 +197,29 @@ impl From<crate::certificates::CertError> for WebError {
         }
     }
 }
+
+impl From<crate::certificates::cosigning::CosignError> for WebError {
+    fn from(error: crate::certificates::cosigning::CosignError) -> Self {
+        use crate::certificates::cosigning::CosignError;
+        match error {
+            CosignError::NotFound => Self::NotFound,
+            CosignError::AlreadyAnswered => Self::Conflict("cosign-already-answered"),
+            CosignError::ReasonMissing => Self::BadRequest("certificate-reason-missing"),
+            CosignError::Sample(cause) => Self::Internal(cause),
+            CosignError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::certificates::signatories::SignatoryError> for WebError {
+    fn from(error: crate::certificates::signatories::SignatoryError) -> Self {
+        use crate::certificates::signatories::SignatoryError;
+        match error {
+            SignatoryError::NotFound => Self::NotFound,
+            SignatoryError::Invalid(_) | SignatoryError::Picture => {
+                Self::BadRequest("error-bad-request")
+            }
+            SignatoryError::Db(db) => db.into(),
+        }
+    }
+}

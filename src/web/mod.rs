@@ -23,6 +23,7 @@ pub mod published;
 pub mod publisher;
 pub mod render;
 pub mod reports;
+pub mod signing;
 pub mod workspaces;
 
 use actix_web::web::{ServiceConfig, get, post, resource, scope};
@@ -163,6 +164,25 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route(
             "/publish/{org}/drafts/{version}/publish",
             post().to(publisher::publish_draft),
+        )
+        .route("/publish/{org}/certificates", get().to(signing::page))
+        .route(
+            "/publish/{org}/signatories",
+            post().to(signing::add_signatory),
+        )
+        .route(
+            "/publish/{org}/signatories/{id}/retire",
+            post().to(signing::retire_signatory),
+        )
+        .route("/publish/{org}/logo", post().to(signing::set_logo))
+        .route("/publish/{org}/cosigning/{id}", post().to(signing::answer))
+        .route(
+            "/publish/{org}/cosigning/{id}/sample.pdf",
+            get().to(signing::sample),
+        )
+        .route(
+            "/publish/{org}/endorsements/{serial}/revoke",
+            post().to(signing::revoke_endorsement),
         )
         .route("/preview/{token}", get().to(preview::course))
         .route("/preview/{token}/{chapter}", get().to(preview::chapter))

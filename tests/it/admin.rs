@@ -275,7 +275,10 @@ async fn the_audit_log_records_who_did_what_and_cannot_be_changed(backend: Backe
     let (status, html) = app.get_html("/admin/audit").await;
     assert_eq!(status, StatusCode::OK);
     let actions: Vec<String> = crate::helpers::texts(&html, "#audit tbody tr td:nth-child(3)");
-    assert_eq!(actions.len(), 3, "{html}");
+    // The organisations' seed added two signatories; publishing asked test-ngo to co-sign.
+    assert_eq!(actions.len(), 6, "{html}");
+    assert!(html.contains("data-action=\"signatory.added\""));
+    assert!(html.contains("data-action=\"cosign.requested\""));
     assert!(html.contains("data-action=\"role.granted\""));
     assert!(html.contains("data-action=\"certificate.issued\""));
     assert!(html.contains("data-action=\"course.published\""));
@@ -315,5 +318,5 @@ async fn the_audit_log_records_who_did_what_and_cannot_be_changed(backend: Backe
         .await
         .unwrap();
     assert!(refused, "a delete is refused");
-    assert_eq!(app.rows("audit_log").await, 3);
+    assert_eq!(app.rows("audit_log").await, 6);
 }

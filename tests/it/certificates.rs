@@ -35,7 +35,7 @@ pub(crate) async fn complete(browser: &Browser, email: &str, name: &str) -> Stri
     serial
 }
 
-async fn credential(browser: &Browser, serial: &str) -> String {
+pub(crate) async fn credential(browser: &Browser, serial: &str) -> String {
     let response = browser
         .get(&format!("/certificates/{serial}/credential.jwt"))
         .await;
@@ -43,7 +43,7 @@ async fn credential(browser: &Browser, serial: &str) -> String {
     response.text().await.unwrap()
 }
 
-async fn jwks(browser: &Browser, org: &str) -> JwkSet {
+pub(crate) async fn jwks(browser: &Browser, org: &str) -> JwkSet {
     let response = browser.get(&format!("/issuers/{org}/jwks.json")).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
@@ -51,7 +51,7 @@ async fn jwks(browser: &Browser, org: &str) -> JwkSet {
 
 /// Verifies a VC-JWT with the `jsonwebtoken` crate (not our code) against the issuer's
 /// published JWK set, and returns its payload.
-fn independently_verified(token: &str, keys: &JwkSet) -> Value {
+pub(crate) fn independently_verified(token: &str, keys: &JwkSet) -> Value {
     let header = jsonwebtoken::decode_header(token).expect("a JOSE header");
     assert_eq!(header.alg, Algorithm::EdDSA);
     assert_eq!(header.typ.as_deref(), Some("JWT"));
@@ -102,6 +102,7 @@ async fn upload(browser: &Browser, name: &str, bytes: Vec<u8>) -> (StatusCode, S
 
 async fn completing_a_course_issues_one_signed_open_badge(backend: Backend) {
     let app = spawn!(backend, |s| s.courses_dir = fixtures());
+    crate::cosigning::ngo_consents(&app).await;
     let serial = complete(&app, "dara@example.org", "Dara Sok").await;
     assert_eq!(app.rows("certificates").await, 1);
     // Visiting again issues nothing more.
@@ -666,6 +667,7 @@ async fn an_independent_open_badges_verifier_accepts_it_and_sees_revocation() {
         return;
     }
     let app = spawn!(Backend::Sqlite, |s| s.courses_dir = fixtures());
+    crate::cosigning::ngo_consents(&app).await;
     let serial = complete(&app, "dara@example.org", "Dara Sok").await;
     let token = credential(&app, &serial).await;
     let said = independent_verifier(&token, "genuine").unwrap();

@@ -170,30 +170,79 @@ fn cases() -> Vec<(&'static str, Vec<Change>, &'static str)> {
         ),
         (
             "check-publisher-missing",
-            vec![Edit(
-                COURSE,
-                "[publisher]\nslug = \"test-ministry\"\nkm = \"ក្រសួងសាកល្បង\"\nen = \"Test Ministry\"\n",
-                "",
-            )],
+            vec![Edit(COURSE, "publisher = \"test-ministry\"\n", "")],
             COURSE,
         ),
         (
             "check-org-slug",
-            vec![Edit(COURSE, "slug = \"test-ngo\"", "slug = \"Test NGO\"")],
+            vec![Edit(
+                COURSE,
+                "cosigner = \"test-ngo\"",
+                "cosigner = \"Test NGO\"",
+            )],
+            COURSE,
+        ),
+        (
+            "check-org-from-records",
+            vec![Edit(
+                COURSE,
+                "publisher = \"test-ministry\"",
+                "publisher = { slug = \"test-ministry\", en = \"Ministry of Health\" }",
+            )],
             COURSE,
         ),
         (
             "check-signatory-organisation",
             vec![Edit(
                 COURSE,
-                "organisation = \"test-ministry\"",
-                "organisation = \"other\"",
+                "\"test-ministry/director-general\"",
+                "\"other/director-general\"",
             )],
             COURSE,
         ),
         (
-            "check-image-missing",
-            vec![Remove("media/signature.png")],
+            "check-signatory-from-records",
+            vec![Edit(
+                COURSE,
+                "\"test-ministry/director-general\"",
+                "{ organisation = \"test-ministry\", name = { en = \"Invented\" } }",
+            )],
+            COURSE,
+        ),
+        (
+            "check-signatory-handle",
+            vec![Edit(
+                COURSE,
+                "\"test-ministry/director-general\"",
+                "\"Director General\"",
+            )],
+            COURSE,
+        ),
+        (
+            "check-signatory-twice",
+            vec![Edit(
+                COURSE,
+                "\"test-ngo/director\"",
+                "\"test-ministry/director-general\"",
+            )],
+            COURSE,
+        ),
+        (
+            "check-signatories-too-many",
+            vec![Edit(
+                COURSE,
+                "\"test-ngo/director\"",
+                "\"test-ngo/director\", \"test-ngo/deputy\"",
+            )],
+            COURSE,
+        ),
+        (
+            "check-cosigner-is-publisher",
+            vec![Edit(
+                COURSE,
+                "cosigner = \"test-ngo\"",
+                "cosigner = \"test-ministry\"",
+            )],
             COURSE,
         ),
         (

@@ -18,7 +18,7 @@ both_backends!(
 );
 
 /// The minimal course as a zip of its folder, with `change` applied to one file.
-fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
+pub(crate) fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses/minimal");
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
@@ -72,22 +72,11 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     buffer.into_inner()
 }
 
-/// An admin sets up the organisation "test-ministry"; a publisher of it signs in.
+/// The operator's seed makes "test-ministry" and "test-ngo" with their signatories; an
+/// admin adds "other-ministry"; a publisher of test-ministry signs in.
 async fn publisher_of_test_ministry(app: &TestApp) -> Browser {
+    app.seed_organisations().await;
     app.signed_in_admin("admin@example.org").await;
-    app.submit(
-        "/admin/organisations",
-        "/admin/organisations",
-        &[
-            ("name_km", "ក្រសួងសាកល្បង"),
-            ("name_en", "Test Ministry"),
-            ("slug", "test-ministry"),
-            ("kind", "ministry"),
-            ("parent", ""),
-            ("province", ""),
-        ],
-    )
-    .await;
     app.submit(
         "/admin/organisations",
         "/admin/organisations",
@@ -101,47 +90,11 @@ async fn publisher_of_test_ministry(app: &TestApp) -> Browser {
         ],
     )
     .await;
-    app.submit(
-        "/admin/organisations",
-        "/admin/organisations",
-        &[
-            ("name_km", "អង្គការសាកល្បង"),
-            ("name_en", "Test NGO"),
-            ("slug", "test-ngo"),
-            ("kind", "ngo"),
-            ("parent", ""),
-            ("province", ""),
-        ],
-    )
-    .await;
-    let publisher = app.new_browser();
-    publisher
-        .register("publisher@example.org", "Publisher")
-        .await;
-    let (org, user) = {
-        let db = app.db.clone();
-        db.read(|conn| {
-            let org = sala::db::organisations::find_by_slug(conn, "test-ministry")?.unwrap();
-            let email = sala::accounts::Email::parse("publisher@example.org").unwrap();
-            let user = sala::db::users::find_by_email(conn, &email)?.unwrap().0;
-            Ok::<_, sala::db::DbError>((org.id.0, user.id.0))
-        })
+    app.publisher_of("test-ministry", "publisher@example.org")
         .await
-        .unwrap()
-    };
-    let page = format!("/admin/users/{user}");
-    let response = app
-        .submit(
-            &page,
-            &format!("{page}/roles"),
-            &[("role", "publisher"), ("organisation", &org.to_string())],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    publisher
 }
 
-async fn upload(
+pub(crate) async fn upload(
     browser: &Browser,
     org: &str,
     archive: Vec<u8>,
@@ -319,8 +272,8 @@ async fn a_publisher_cannot_publish_for_another_organisation(backend: Backend) {
     // A course that names another publisher is refused in their own workspace too.
     let theirs = minimal_zip(Some((
         "course.toml",
-        "[publisher]\nslug = \"test-ministry\"",
-        "[publisher]\nslug = \"other-ministry\"",
+        "publisher = \"test-ministry\"",
+        "publisher = \"other-ministry\"",
     )))
     .into_iter()
     .collect::<Vec<u8>>();
@@ -328,8 +281,8 @@ async fn a_publisher_cannot_publish_for_another_organisation(backend: Backend) {
         // The signatory follows the publisher.
         let files = sala::courses::source::SourceFiles::from_zip(&theirs).unwrap();
         let text = files.text("course.toml").unwrap().replace(
-            "organisation = \"test-ministry\"",
-            "organisation = \"other-ministry\"",
+            "\"test-ministry/director-general\"",
+            "\"other-ministry/director-general\"",
         );
         let mut entries: Vec<(String, Vec<u8>)> = files.files.into_iter().collect();
         for entry in &mut entries {
@@ -351,8 +304,8 @@ async fn a_publisher_cannot_publish_for_another_organisation(backend: Backend) {
     // A co-signer must be an organisation an admin created.
     let unknown = minimal_zip(Some((
         "course.toml",
-        "slug = \"test-ngo\"",
-        "slug = \"nobody-ngo\"",
+        "cosigner = \"test-ngo\"\nsignatories = [\"test-ministry/director-general\", \"test-ngo/director\"]",
+        "cosigner = \"nobody-ngo\"\nsignatories = [\"test-ministry/director-general\"]",
     )));
     let (status, html) = upload(&publisher, "test-ministry", unknown, "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

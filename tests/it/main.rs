@@ -18,6 +18,7 @@ mod browser;
 mod certificates;
 mod cli;
 mod cohorts;
+mod cosigning;
 mod course_check;
 mod course_publish;
 mod course_upload;

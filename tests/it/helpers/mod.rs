@@ -166,6 +166,11 @@ impl TestApp {
     /// Makes an admin the way an operator does (`sala admin create`), sets the password
     /// through the printed link, and leaves this client signed in as that admin.
     pub async fn signed_in_admin(&self, email: &str) {
+        self.admin_on(&self.browser, email).await;
+    }
+
+    /// Makes an admin as `signed_in_admin` does, signed in on another browser.
+    pub async fn admin_on(&self, browser: &Browser, email: &str) {
         let db = self.db.clone();
         let email_owned = email.to_owned();
         let (_, token) = tokio::task::spawn_blocking(move || {
@@ -181,8 +186,60 @@ impl TestApp {
         .expect("join")
         .expect("admin created");
         let link = format!("/password-reset/{token}");
-        let response = self.submit(&link, &link, &[("password", PASSWORD)]).await;
+        let response = browser
+            .submit(&link, &link, &[("password", PASSWORD)])
+            .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+
+    /// Creates the test courses' organisations and their signatories, as the seed file
+    /// beside the course folders does on a first start (`tests/fixtures/courses/organisations.toml`).
+    pub async fn seed_organisations(&self) {
+        let db = self.db.clone();
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/courses/organisations.toml");
+        tokio::task::spawn_blocking(move || {
+            sala::certificates::signatories::seed(&db, &file, now())
+        })
+        .await
+        .expect("join")
+        .expect("the test organisations are created");
+    }
+
+    /// Someone registered on a new browser, given the publisher role for `org` by the
+    /// admin signed in on this app's browser (see `signed_in_admin`).
+    pub async fn publisher_of(&self, org: &str, email: &str) -> Browser {
+        self.publisher_by(&self.browser, org, email).await
+    }
+
+    /// The same, the role given by the admin signed in on `admin`.
+    pub async fn publisher_by(&self, admin: &Browser, org: &str, email: &str) -> Browser {
+        let publisher = self.new_browser();
+        publisher.register(email, "Publisher Person").await;
+        let (org_slug, email_owned) = (org.to_owned(), email.to_owned());
+        let (org, user) = self
+            .db
+            .read(move |conn| {
+                let org = sala::db::organisations::find_by_slug(conn, &org_slug)?
+                    .expect("the organisation exists");
+                let email = sala::accounts::Email::parse(&email_owned).expect("an email");
+                let user = sala::db::users::find_by_email(conn, &email)?
+                    .expect("registered")
+                    .0;
+                Ok::<_, sala::db::DbError>((org.id.0, user.id.0))
+            })
+            .await
+            .expect("read");
+        let page = format!("/admin/users/{user}");
+        let response = admin
+            .submit(
+                &page,
+                &format!("{page}/roles"),
+                &[("role", "publisher"), ("organisation", &org.to_string())],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        publisher
     }
 
     /// How many rows a table holds.
@@ -421,6 +478,21 @@ pub fn copy_of_minimal(parent: &std::path::Path, name: &str) -> PathBuf {
     let source =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses/minimal");
     let target = parent.join(name);
+    // The organisations it names, beside it, as in the fixtures' folder.
+    let fixtures = source.parent().expect("the fixtures folder");
+    std::fs::copy(
+        fixtures.join("organisations.toml"),
+        parent.join("organisations.toml"),
+    )
+    .expect("copy organisations.toml");
+    std::fs::create_dir_all(parent.join("pictures")).expect("create folder");
+    for picture in ["logo.png", "signature.png"] {
+        std::fs::copy(
+            fixtures.join("pictures").join(picture),
+            parent.join("pictures").join(picture),
+        )
+        .expect("copy picture");
+    }
     for folder in ["", "chapters", "quizzes", "media"] {
         std::fs::create_dir_all(target.join(folder)).expect("create folder");
         for entry in std::fs::read_dir(source.join(folder))
