@@ -368,7 +368,6 @@ fn course(settings: Settings, command: CourseCommand) -> Result<(), String> {
         }
         CourseCommand::Publish { note, .. } => {
             let now = chrono::Utc::now().naive_utc();
-
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
