@@ -49,6 +49,9 @@ pub struct RawSettings {
     pub registration: bool,
     pub cookie_key: Option<String>,
     pub trust_proxy: bool,
+    /// A signed-in session nobody used for this many minutes ends (default two hours: a
+    /// learner may read one chapter for an hour on a slow link).
+    pub session_idle_minutes: u32,
     pub db_pool_size: u32,
     /// Course folders published on first start; empty to publish none.
     pub courses_dir: PathBuf,
@@ -69,6 +72,7 @@ impl Default for RawSettings {
             registration: true,
             cookie_key: None,
             trust_proxy: false,
+            session_idle_minutes: 120,
             db_pool_size: 8,
             courses_dir: PathBuf::from("courses"),
             serial_prefix: "KH".into(),
@@ -140,6 +144,7 @@ pub struct Settings {
     pub registration: bool,
     pub cookie_key: Option<SecretString>,
     pub trust_proxy: bool,
+    pub session_idle_minutes: u32,
     pub db_pool_size: u32,
     pub courses_dir: Option<PathBuf>,
     pub serial_prefix: String,
@@ -213,6 +218,7 @@ impl Settings {
             registration: raw.registration,
             cookie_key: raw.cookie_key.map(SecretString::from),
             trust_proxy: raw.trust_proxy,
+            session_idle_minutes: raw.session_idle_minutes,
             db_pool_size: raw.db_pool_size.max(1),
             courses_dir: Some(raw.courses_dir).filter(|d| !d.as_os_str().is_empty()),
             serial_prefix: check_serial_prefix(&raw.serial_prefix)?,

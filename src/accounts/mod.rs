@@ -9,6 +9,7 @@ pub mod password_reset;
 pub mod profile;
 pub mod registration;
 pub mod roles;
+pub mod sessions;
 pub mod sign_in;
 pub mod tokens;
 

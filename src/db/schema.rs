@@ -79,6 +79,17 @@ diesel::joinable!(role_grants -> organisations (organisation_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 
 diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::table! {
     courses (id) {
         id -> BigInt,
         source_id -> Text,
@@ -273,6 +284,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     role_grants,
     one_time_tokens,
+    sessions,
     sign_in_throttle,
     courses,
     course_versions,

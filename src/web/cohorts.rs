@@ -405,7 +405,7 @@ pub async fn join_sign_up(
         Err(other) => return Err(other.into()),
     };
     let next = first_chapter(&ctx, &opened.cohort).await?;
-    signed_in(&ctx, &user, &next)
+    signed_in(&ctx, &user, &next).await
 }
 
 /// Asks before stopping: mail programs open links to scan them, which must not unsubscribe.

@@ -157,6 +157,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .get(account::show)
                 .post(account::update),
         )
+        .route(
+            "/account/sign-out-everywhere",
+            post().to(auth::sign_out_everywhere),
+        )
         // Publishers and coordinators, each for their organisation and those below it
         .route("/publish/{org}", get().to(publisher::workspace))
         .route("/publish/{org}/upload", post().to(publisher::upload))
