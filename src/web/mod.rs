@@ -33,7 +33,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg
         // Everyone
         .route("/", get().to(home::show))
-        .route("/lang/{code}", get().to(lang::switch))
+        .service(
+            resource("/lang/{code}")
+                .get(lang::switch)
+                .post(lang::switch_and_save),
+        )
         .route("/assets/{name}", get().to(assets::serve))
         .route("/sw.js", get().to(assets::service_worker))
         .route("/media/{file}", get().to(media::serve))
