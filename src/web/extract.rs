@@ -17,6 +17,7 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
+use super::address::{ProxyHeader, client_address};
 use super::error::WebError;
 use crate::accounts::roles::may_act;
 use crate::accounts::sessions::{self, SessionPolicy};
@@ -173,7 +174,15 @@ impl Ctx {
             .uri()
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-        let address = client_address(req, state.settings.trust_proxy);
+        let proxy = state
+            .settings
+            .trust_proxy
+            .then_some(if state.settings.proxy_forwarded {
+                ProxyHeader::Forwarded
+            } else {
+                ProxyHeader::XForwardedFor
+            });
+        let address = client_address(req, proxy);
         let if_none_match = req
             .headers()
             .get(actix_web::http::header::IF_NONE_MATCH)
@@ -296,22 +305,6 @@ fn new_csrf_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The client's address: the TCP peer, or the last `X-Forwarded-For` entry when
-/// `SALA_TRUST_PROXY` says a trusted reverse proxy sets them.
-fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
-    if trust_proxy {
-        let info = req.connection_info();
-        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
-            a.parse::<IpAddr>()
-                .ok()
-                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-        }) {
-            return Some(ip);
-        }
-    }
-    req.peer_addr().map(|a| a.ip())
 }
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, WebError>>>>;

@@ -2,6 +2,7 @@
 //! Handlers are thin: extract → authorise (by extractor) → call the domain → render.
 
 pub mod account;
+pub mod address;
 pub mod admin;
 pub mod assets;
 pub mod auth;

@@ -17,6 +17,7 @@ mod backup;
 mod browser;
 mod certificates;
 mod cli;
+mod client_address;
 mod cohorts;
 mod course_check;
 mod course_publish;
