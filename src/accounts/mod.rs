@@ -42,6 +42,8 @@ pub struct User {
     /// Raised whenever the password changes: sessions made before then stop working.
     pub session_epoch: i32,
     pub has_password: bool,
+    /// The person proved they read mail at `email` (a join link or a password link).
+    pub email_verified: bool,
     pub created_at: NaiveDateTime,
 }
 

@@ -113,10 +113,13 @@ pub async fn sign_in(
             // A success forgives the account's failures from this address (and slows it
             // down no more), and does not use up the allowance of an office whose staff
             // share one address.
-            let (email, id) = (user.email.clone(), user.id.0);
+            let (email, id, verified) = (user.email.clone(), user.id.0, user.email_verified);
             db.write(move |conn| {
-                // Invitations to this address are taken up by signing in, link or not.
-                db::cohorts::accept_all_for(conn, &email, id, now)?;
+                // Invitations to this address are taken up by signing in, link or not, once
+                // the person has proved the address is theirs.
+                if verified {
+                    db::cohorts::accept_all_for(conn, &email, id, now)?;
+                }
                 db::throttle::clear(conn, &pair_key)?;
                 db::throttle::clear(conn, &account_key)?;
                 for (key, _) in keys.iter().skip(1) {

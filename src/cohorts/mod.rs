@@ -381,6 +381,8 @@ pub async fn sign_up(
             password_hash: Some(&hash),
             profile: &profile,
             is_admin: false,
+            // The join link was sent to this address.
+            email_verified: true,
         };
         let user = db::users::insert(conn, &new, now).map_err(|e| {
             if e.is_unique_violation() {

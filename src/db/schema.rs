@@ -38,6 +38,7 @@ diesel::table! {
         session_epoch -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 

@@ -25,6 +25,7 @@ struct UserRow {
     is_admin: bool,
     session_epoch: i32,
     created_at: NaiveDateTime,
+    email_verified_at: Option<NaiveDateTime>,
 }
 
 impl From<UserRow> for User {
@@ -41,6 +42,7 @@ impl From<UserRow> for User {
             is_admin: row.is_admin,
             session_epoch: row.session_epoch,
             has_password: row.password_hash.is_some(),
+            email_verified: row.email_verified_at.is_some(),
             created_at: row.created_at,
         }
     }
@@ -60,6 +62,7 @@ struct NewUserRow<'a> {
     is_admin: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    email_verified_at: Option<NaiveDateTime>,
 }
 
 /// What is needed to create an account.
@@ -68,6 +71,8 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
     pub profile: &'a Profile,
     pub is_admin: bool,
+    /// Whether the way the account is made proves the address (a join link does).
+    pub email_verified: bool,
 }
 
 pub fn insert(
@@ -89,6 +94,7 @@ pub fn insert(
             is_admin: new.is_admin,
             created_at: now,
             updated_at: now,
+            email_verified_at: new.email_verified.then_some(now),
         })
         .execute(conn)?;
     find_by_email(conn, new.email)?
@@ -232,6 +238,23 @@ pub fn end_all_sessions(conn: &mut DbConnection, id: UserId) -> Result<(), DbErr
         .set(users::session_epoch.eq(users::session_epoch + 1))
         .execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
+    Ok(())
+}
+
+/// The person proved they read mail at the account's address (they followed a link sent
+/// there). Once: the first proof's time is kept.
+pub fn mark_email_verified(
+    conn: &mut DbConnection,
+    id: UserId,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(
+        users::table
+            .find(id.0)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(now))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -157,7 +157,7 @@ pub(crate) const ROSTER: &str = "\u{feff}ឈ្មោះជាភាសាខ្
     គឹម លី,Kim Ly,kim@example.org,PDRD Kratie,Atlantis,Officer\n\
     សុខ ចាន់ធា,Sok Chantha,SOK@example.org,PDRD Kratie,Kratie,Officer\n";
 
-async fn invitations(app: &TestApp) -> Vec<sala::cohorts::Invitation> {
+pub(crate) async fn invitations(app: &TestApp) -> Vec<sala::cohorts::Invitation> {
     let id = app
         .db
         .read(|conn| {

@@ -27,6 +27,7 @@ mod email;
 mod faults;
 mod final_assessment;
 mod group_commit;
+mod invited_addresses;
 mod join_links;
 mod language;
 mod learning;
