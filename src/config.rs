@@ -49,6 +49,12 @@ pub struct RawSettings {
     pub registration: bool,
     pub cookie_key: Option<String>,
     pub trust_proxy: bool,
+    /// Behind a trusted proxy, read RFC 7239's `Forwarded` header instead of
+    /// `X-Forwarded-For` (only if the proxy sets it and drops what clients send).
+    pub proxy_forwarded: bool,
+    /// A signed-in session nobody used for this many minutes ends (default two hours: a
+    /// learner may read one chapter for an hour on a slow link).
+    pub session_idle_minutes: u32,
     pub db_pool_size: u32,
     /// Course folders published on first start; empty to publish none.
     pub courses_dir: PathBuf,
@@ -69,6 +75,8 @@ impl Default for RawSettings {
             registration: true,
             cookie_key: None,
             trust_proxy: false,
+            proxy_forwarded: false,
+            session_idle_minutes: 120,
             db_pool_size: 8,
             courses_dir: PathBuf::from("courses"),
             serial_prefix: "KH".into(),
@@ -140,6 +148,8 @@ pub struct Settings {
     pub registration: bool,
     pub cookie_key: Option<SecretString>,
     pub trust_proxy: bool,
+    pub proxy_forwarded: bool,
+    pub session_idle_minutes: u32,
     pub db_pool_size: u32,
     pub courses_dir: Option<PathBuf>,
     pub serial_prefix: String,
@@ -213,6 +223,8 @@ impl Settings {
             registration: raw.registration,
             cookie_key: raw.cookie_key.map(SecretString::from),
             trust_proxy: raw.trust_proxy,
+            proxy_forwarded: raw.proxy_forwarded,
+            session_idle_minutes: raw.session_idle_minutes,
             db_pool_size: raw.db_pool_size.max(1),
             courses_dir: Some(raw.courses_dir).filter(|d| !d.as_os_str().is_empty()),
             serial_prefix: check_serial_prefix(&raw.serial_prefix)?,

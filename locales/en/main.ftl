@@ -68,6 +68,10 @@ account-change-password = Change my password
 notice-welcome = Welcome to Sala! Your account is ready.
 notice-saved = Your changes are saved.
 notice-password-changed = Your new password is saved.
+account-sessions = Signed-in devices
+account-sessions-hint = Lost a phone, or signed in on a shared computer? Sign out everywhere: every device, this one too, will ask for your password again.
+sign-out-everywhere = Sign out of all devices
+notice-signed-out-everywhere = You are signed out on every device.
 
 role-learner = Learner
 role-publisher = Publisher

@@ -9,6 +9,7 @@ pub mod password_reset;
 pub mod profile;
 pub mod registration;
 pub mod roles;
+pub mod sessions;
 pub mod sign_in;
 pub mod tokens;
 
@@ -41,6 +42,8 @@ pub struct User {
     /// Raised whenever the password changes: sessions made before then stop working.
     pub session_epoch: i32,
     pub has_password: bool,
+    /// The person proved they read mail at `email` (a join link or a password link).
+    pub email_verified: bool,
     pub created_at: NaiveDateTime,
 }
 

@@ -67,6 +67,8 @@ pub async fn check(
 }
 
 /// Sets the new password, uses up every open link of the account, and ends its sessions.
+/// The link came by mail to the account's address, so the address is proven: invitations
+/// to it are taken up.
 pub async fn complete(
     db: &Db,
     token: String,
@@ -90,7 +92,10 @@ pub async fn complete(
         }
         db::users::set_password(conn, user_id, &hash, now)?;
         db::tokens::use_all(conn, user_id, now)?;
-        db::users::find(conn, user_id)?.ok_or(AccountError::LinkInvalid)
+        db::users::mark_email_verified(conn, user_id, now)?;
+        let user = db::users::find(conn, user_id)?.ok_or(AccountError::LinkInvalid)?;
+        db::cohorts::accept_all_for(conn, &user.email, user.id.0, now)?;
+        Ok(user)
     })
     .await
 }

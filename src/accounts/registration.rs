@@ -75,6 +75,7 @@ pub fn optional_id<T: std::str::FromStr>(
 }
 
 /// Creates the account. The email must be new, and the province and office must exist.
+/// The address is not proven by typing it, so no invitation to it is claimed here.
 pub async fn register(
     db: &Db,
     account: NewAccount,
@@ -91,6 +92,8 @@ pub async fn register(
             password_hash: Some(&hash),
             profile: &account.profile,
             is_admin: false,
+            // Typing an address proves nothing; a password link sent there will.
+            email_verified: false,
         };
         // Two registrations racing for one address: the database keeps one.
         let user = db::users::insert(conn, &new, now).map_err(|e| {
@@ -100,7 +103,8 @@ pub async fn register(
                 e.into()
             }
         })?;
-        db::cohorts::accept_all_for(conn, account.email.as_str(), user.id.0, now)?;
+        // No invitation to this address is claimed: the address is not proven. The
+        // invitation's own link, or a password link, will.
         Ok(user)
     })
     .await
@@ -171,6 +175,8 @@ pub fn create_admin(
                     password_hash: None,
                     profile: &profile,
                     is_admin: true,
+                    // Proven when the first-password link is used.
+                    email_verified: false,
                 };
                 db::users::insert(conn, &new, now)?
             }

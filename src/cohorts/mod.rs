@@ -297,14 +297,33 @@ pub struct Opened {
     pub account: Option<crate::accounts::User>,
 }
 
-/// The invitation a join link stands for; `NotFound` for a link that is not genuine.
-pub async fn open(db: &Db, links: &links::Links, token: &str) -> Result<Opened, CohortError> {
+/// How long after its cohort's due date a join link still works: time to finish late, not
+/// a link that lives for ever in a forwarded email.
+pub const JOIN_LINK_GRACE: chrono::Days = chrono::Days::new(30);
+
+/// When a join link for `cohort` stops working: the end of the day `JOIN_LINK_GRACE` after
+/// the due date (reminders, which carry the link, stop at the due date).
+pub fn join_link_expires(cohort: &Cohort) -> NaiveDateTime {
+    (cohort.due_on + JOIN_LINK_GRACE + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN)
+}
+
+/// The invitation a join link stands for; `NotFound` for a link that is not genuine or
+/// has expired.
+pub async fn open(
+    db: &Db,
+    links: &links::Links,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Opened, CohortError> {
     let id = links
         .open(links::Purpose::Join, token)
         .ok_or(CohortError::NotFound)?;
     db.read(move |conn| {
         let invitation = db::cohorts::invitation(conn, id)?.ok_or(CohortError::NotFound)?;
         let cohort = db::cohorts::find(conn, invitation.cohort_id)?.ok_or(CohortError::NotFound)?;
+        if now >= join_link_expires(&cohort) {
+            return Err(CohortError::NotFound);
+        }
         let email =
             crate::accounts::Email::parse(&invitation.email).map_err(|_| CohortError::NotFound)?;
         let account = db::users::find_by_email(conn, &email)?.map(|(user, _)| user);
@@ -330,7 +349,9 @@ pub async fn accept(
 
 /// Makes the account an invitation was sent to, with the names, office, province and
 /// position the coordinator gave, and the password the person chose: one step from the
-/// email to the course. Every open invitation to the address is taken up with it.
+/// email to the course. Every open invitation to the address is taken up with it. Once:
+/// an invitation already taken up (or an address that has an account) makes no account,
+/// so whoever opens the link later cannot choose the password.
 pub async fn sign_up(
     db: &Db,
     invitation: Invitation,
@@ -342,7 +363,9 @@ pub async fn sign_up(
     let hash = crate::accounts::password::hash_queued(password).await?;
     db.write(move |conn| {
         let email = Email::parse(&invitation.email).map_err(|e| AccountError::Invalid(vec![e]))?;
-        if db::users::find_by_email(conn, &email)?.is_some() {
+        let taken = db::cohorts::invitation(conn, invitation.id)?
+            .is_none_or(|current| current.accepted_at.is_some());
+        if taken || db::users::find_by_email(conn, &email)?.is_some() {
             return Err(AccountError::field("email", "error-email-taken"));
         }
         let profile = Profile {
@@ -358,6 +381,8 @@ pub async fn sign_up(
             password_hash: Some(&hash),
             profile: &profile,
             is_admin: false,
+            // The join link was sent to this address.
+            email_verified: true,
         };
         let user = db::users::insert(conn, &new, now).map_err(|e| {
             if e.is_unique_violation() {

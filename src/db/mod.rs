@@ -20,6 +20,7 @@ pub mod provinces;
 pub mod quizzes;
 pub mod reports;
 pub mod schema;
+pub mod sessions;
 pub mod signatories;
 mod summary;
 pub mod throttle;

@@ -55,6 +55,7 @@ diesel::table! {
         session_epoch -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -94,6 +95,17 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> provinces (province_id));
 diesel::joinable!(role_grants -> organisations (organisation_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::table! {
     courses (id) {
@@ -324,6 +336,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     role_grants,
     one_time_tokens,
+    sessions,
     sign_in_throttle,
     courses,
     course_versions,

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::organisations::OrganisationRow;
-use super::schema::{organisations, role_grants, users};
+use super::schema::{organisations, role_grants, sessions, users};
 use super::{DbConnection, DbError, lower};
 use crate::accounts::{Email, Profile, Role, RoleGrant, User, UserId};
 use crate::i18n::Lang;
@@ -25,6 +25,7 @@ struct UserRow {
     is_admin: bool,
     session_epoch: i32,
     created_at: NaiveDateTime,
+    email_verified_at: Option<NaiveDateTime>,
 }
 
 impl From<UserRow> for User {
@@ -41,6 +42,7 @@ impl From<UserRow> for User {
             is_admin: row.is_admin,
             session_epoch: row.session_epoch,
             has_password: row.password_hash.is_some(),
+            email_verified: row.email_verified_at.is_some(),
             created_at: row.created_at,
         }
     }
@@ -60,6 +62,7 @@ struct NewUserRow<'a> {
     is_admin: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    email_verified_at: Option<NaiveDateTime>,
 }
 
 /// What is needed to create an account.
@@ -68,6 +71,8 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
     pub profile: &'a Profile,
     pub is_admin: bool,
+    /// Whether the way the account is made proves the address (a join link does).
+    pub email_verified: bool,
 }
 
 pub fn insert(
@@ -89,6 +94,7 @@ pub fn insert(
             is_admin: new.is_admin,
             created_at: now,
             updated_at: now,
+            email_verified_at: new.email_verified.then_some(now),
         })
         .execute(conn)?;
     find_by_email(conn, new.email)?
@@ -117,22 +123,31 @@ fn to_grant((id, role, organisation): GrantRow) -> Option<RoleGrant> {
     })
 }
 
-/// The user and the roles they hold, in one query: what every page asks of the person
-/// signed in (a left join, so a user without roles is one row with no grant).
-pub fn with_grants(
+/// The user a session belongs to and the roles they hold, in one query: what every page
+/// asks of the person signed in. The session row must exist for this user and have been
+/// seen after `seen_after` (the idle timeout); its last sighting comes back so the caller
+/// can move it on now and then. A left join, so a user without roles is one row with no
+/// grant.
+pub fn in_session(
     conn: &mut DbConnection,
     id: UserId,
-) -> Result<Option<(User, Vec<RoleGrant>)>, DbError> {
-    let rows: Vec<(UserRow, Option<GrantRow>)> = users::table
+    session: &str,
+    seen_after: NaiveDateTime,
+) -> Result<Option<(User, Vec<RoleGrant>, NaiveDateTime)>, DbError> {
+    let rows: Vec<(UserRow, NaiveDateTime, Option<GrantRow>)> = users::table
+        .inner_join(sessions::table.on(sessions::user_id.eq(users::id)))
         .left_join(
             role_grants::table
                 .inner_join(organisations::table)
                 .on(role_grants::user_id.eq(users::id)),
         )
         .filter(users::id.eq(id.0))
+        .filter(sessions::id.eq(session))
+        .filter(sessions::last_seen_at.gt(seen_after))
         .order(role_grants::id)
         .select((
             UserRow::as_select(),
+            sessions::last_seen_at,
             (
                 role_grants::id,
                 role_grants::role,
@@ -152,15 +167,15 @@ pub fn with_grants(
         ))
         .load(conn)?;
     let mut rows = rows.into_iter();
-    let Some((user, first)) = rows.next() else {
+    let Some((user, seen, first)) = rows.next() else {
         return Ok(None);
     };
     let grants = std::iter::once(first)
-        .chain(rows.map(|(_, grant)| grant))
+        .chain(rows.map(|(_, _, grant)| grant))
         .flatten()
         .filter_map(to_grant)
         .collect();
-    Ok(Some((User::from(user), grants)))
+    Ok(Some((User::from(user), grants, seen)))
 }
 
 /// The user with this email and their password hash, if any.
@@ -213,6 +228,33 @@ pub fn set_password(
             users::updated_at.eq(now),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session of the user, wherever it is: the epoch rises (so a cookie made before
+/// is refused even if its row were still there) and the session rows go.
+pub fn end_all_sessions(conn: &mut DbConnection, id: UserId) -> Result<(), DbError> {
+    diesel::update(users::table.find(id.0))
+        .set(users::session_epoch.eq(users::session_epoch + 1))
+        .execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
+    Ok(())
+}
+
+/// The person proved they read mail at the account's address (they followed a link sent
+/// there). Once: the first proof's time is kept.
+pub fn mark_email_verified(
+    conn: &mut DbConnection,
+    id: UserId,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(
+        users::table
+            .find(id.0)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(now))
+    .execute(conn)?;
     Ok(())
 }
 

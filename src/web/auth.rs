@@ -6,10 +6,11 @@ use serde::Deserialize;
 
 use super::account::choices;
 use super::error::WebError;
-use super::extract::{CsrfForm, Ctx, NoFields};
+use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
 use super::lang::{lang_cookie, local_path};
 use super::render::see_other;
 use crate::accounts::registration::{NewAccount, RegistrationForm, register as create_account};
+use crate::accounts::sessions;
 use crate::accounts::tokens::TokenPurpose;
 use crate::accounts::{AccountError, Password, User, password_reset, sign_in as signing};
 use crate::email::{self, EmailError, MailKind, Outgoing};
@@ -42,7 +43,7 @@ pub async fn register(
     match result {
         Ok(user) => {
             tracing::info!(user = user.id.0, "registered");
-            ctx.sign_in(&user)?;
+            ctx.sign_in(&user).await?;
             Ok(see_other("/account?welcome=1"))
         }
         Err(AccountError::Invalid(errors)) => {
@@ -60,6 +61,7 @@ pub async fn register(
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    signed_out: Option<String>,
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
@@ -80,6 +82,9 @@ pub async fn sign_in_form(
         return Ok(see_other(&next));
     }
     let mut page = ctx.form_page();
+    if query.signed_out.is_some() {
+        page.insert("notice", "notice-signed-out-everywhere");
+    }
     page.insert(
         "form",
         &SignInForm {
@@ -105,7 +110,7 @@ pub async fn sign_in(
     )
     .await;
     let (status, message, args) = match attempt {
-        Ok(user) => return signed_in(&ctx, &user, &local_path(Some(&form.next))),
+        Ok(user) => return signed_in(&ctx, &user, &local_path(Some(&form.next))).await,
         Err(AccountError::BadCredentials) => {
             (StatusCode::UNAUTHORIZED, "error-bad-credentials", vec![])
         }
@@ -123,9 +128,13 @@ pub async fn sign_in(
 }
 
 /// Starts the session and brings back the language the person chose in their profile.
-pub(super) fn signed_in(ctx: &Ctx, user: &User, next: &str) -> Result<HttpResponse, WebError> {
+pub(super) async fn signed_in(
+    ctx: &Ctx,
+    user: &User,
+    next: &str,
+) -> Result<HttpResponse, WebError> {
     tracing::info!(user = user.id.0, "signed in");
-    ctx.sign_in(user)?;
+    ctx.sign_in(user).await?;
     let mut response = see_other(next);
     if let Some(lang) = user.lang {
         let cookie = lang_cookie(lang, ctx.state.settings.secure_cookies());
@@ -136,9 +145,21 @@ pub(super) fn signed_in(ctx: &Ctx, user: &User, next: &str) -> Result<HttpRespon
     Ok(response)
 }
 
-pub async fn sign_out(ctx: Ctx, _form: CsrfForm<NoFields>) -> HttpResponse {
-    ctx.sign_out();
-    see_other("/")
+pub async fn sign_out(ctx: Ctx, _form: CsrfForm<NoFields>) -> Result<HttpResponse, WebError> {
+    ctx.sign_out().await?;
+    Ok(see_other("/"))
+}
+
+/// Ends every session of the signed-in person, on every device, this one included.
+pub async fn sign_out_everywhere(
+    signed_in: SignedIn,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let SignedIn { ctx, viewer } = signed_in;
+    sessions::end_all(&ctx.state.db, viewer.user.id).await?;
+    tracing::info!(user = viewer.user.id.0, "signed out everywhere");
+    ctx.sign_out().await?;
+    Ok(see_other("/sign-in?signed_out=everywhere"))
 }
 
 // --- Password reset -----------------------------------------------------------------------
@@ -246,5 +267,5 @@ pub async fn reset(
         }
     };
     let user = password_reset::complete(&ctx.state.db, token, password, ctx.state.now()).await?;
-    signed_in(&ctx, &user, "/account?password=changed")
+    signed_in(&ctx, &user, "/account?password=changed").await
 }

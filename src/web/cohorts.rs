@@ -317,9 +317,14 @@ pub async fn roster(
 /// account, they choose a password (one form) and land on the first chapter.
 pub async fn join(ctx: Ctx, token: web::Path<String>) -> Result<HttpResponse, WebError> {
     let token = token.into_inner();
-    let opened = cohorts::open(&ctx.state.db, &ctx.state.letters.links, &token)
-        .await
-        .map_err(|_| WebError::LinkInvalid)?;
+    let opened = cohorts::open(
+        &ctx.state.db,
+        &ctx.state.letters.links,
+        &token,
+        ctx.state.now(),
+    )
+    .await
+    .map_err(|_| WebError::LinkInvalid)?;
     let course = format!("/courses/{}", opened.cohort.course_slug);
     if let Some(viewer) = &ctx.viewer {
         if viewer.user.email == opened.invitation.email {
@@ -375,9 +380,14 @@ pub async fn join_sign_up(
     CsrfForm(form): CsrfForm<JoinForm>,
 ) -> Result<HttpResponse, WebError> {
     let token = token.into_inner();
-    let opened = cohorts::open(&ctx.state.db, &ctx.state.letters.links, &token)
-        .await
-        .map_err(|_| WebError::LinkInvalid)?;
+    let opened = cohorts::open(
+        &ctx.state.db,
+        &ctx.state.letters.links,
+        &token,
+        ctx.state.now(),
+    )
+    .await
+    .map_err(|_| WebError::LinkInvalid)?;
     let again = |ctx: &Ctx, errors: &[crate::accounts::FieldError]| {
         let mut page = ctx.form_page();
         page.insert("invitation", &opened.invitation);
@@ -405,7 +415,7 @@ pub async fn join_sign_up(
         Err(other) => return Err(other.into()),
     };
     let next = first_chapter(&ctx, &opened.cohort).await?;
-    signed_in(&ctx, &user, &next)
+    signed_in(&ctx, &user, &next).await
 }
 
 /// Asks before stopping: mail programs open links to scan them, which must not unsubscribe.

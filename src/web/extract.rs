@@ -17,8 +17,10 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
+use super::address::{ProxyHeader, client_address};
 use super::error::WebError;
 use crate::accounts::roles::may_act;
+use crate::accounts::sessions::{self, SessionPolicy};
 use crate::accounts::{Role, RoleGrant, User, UserId};
 use crate::db;
 use crate::i18n::Lang;
@@ -30,14 +32,16 @@ const SESSION_USER: &str = "uid";
 const SESSION_EPOCH: &str = "epoch";
 const SESSION_CSRF: &str = "csrf";
 const SESSION_SINCE: &str = "since";
-/// A session ends this long after sign-in, however active: a copied cookie does not live on.
-const SESSION_MAX_AGE_SECONDS: i64 = 14 * 24 * 3600;
+/// The random id of this session; the database keeps its SHA-256 while the session is open.
+const SESSION_ID: &str = "sid";
 
 /// The signed-in person and the roles they hold.
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub user: User,
     pub grants: Vec<RoleGrant>,
+    /// The session was last marked as used a few minutes ago or more.
+    pub touch_due: bool,
 }
 
 /// The context of every page: language, the signed-in person (if any), the session.
@@ -73,18 +77,43 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
 }
 
 /// Who the session says is signed in, before the database has confirmed it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Claim {
     user: UserId,
     epoch: Option<i32>,
-    /// Whether the session is younger than `SESSION_MAX_AGE_SECONDS`.
+    /// What the database stores for the cookie's session id (none in a cookie made before
+    /// sessions were kept in the database: such a session no longer holds).
+    stored_id: Option<String>,
+    /// Whether the session is younger than the policy's maximum age.
     fresh: bool,
+    now: chrono::NaiveDateTime,
+    seen_after: chrono::NaiveDateTime,
+}
+
+/// A session whose `last_seen_at` is due to be moved on (at most every few minutes).
+pub struct Touch {
+    stored_id: String,
+    now: chrono::NaiveDateTime,
+}
+
+impl Touch {
+    async fn run(self, db: &db::Db) {
+        if let Err(error) = sessions::touch(db, self.stored_id, self.now).await {
+            // The session still holds; it only risks ending a few minutes early.
+            tracing::warn!(error = %error, "the session's last use was not recorded");
+        }
+    }
 }
 
 impl Claim {
-    fn of(session: &Session, now: chrono::NaiveDateTime) -> Option<Self> {
+    fn of(session: &Session, now: chrono::NaiveDateTime, policy: SessionPolicy) -> Option<Self> {
         let user = session.get::<i64>(SESSION_USER).ok().flatten()?;
         let epoch = session.get::<i32>(SESSION_EPOCH).ok().flatten();
+        let stored_id = session
+            .get::<String>(SESSION_ID)
+            .ok()
+            .flatten()
+            .map(|id| sessions::stored_id(&id));
         let since = session
             .get::<i64>(SESSION_SINCE)
             .ok()
@@ -93,17 +122,40 @@ impl Claim {
         Some(Self {
             user: UserId(user),
             epoch,
-            fresh: now.and_utc().timestamp() - since < SESSION_MAX_AGE_SECONDS,
+            stored_id,
+            fresh: now.and_utc().timestamp() - since < policy.max_age.num_seconds(),
+            now,
+            seen_after: policy.seen_after(now),
         })
     }
 
-    /// The person the session names, with their roles, if the session still holds: the
-    /// account exists, its password has not changed since the session was made, and the
-    /// session is not too old.
-    pub fn confirm(self, conn: &mut db::DbConnection) -> Result<Option<Viewer>, db::DbError> {
-        Ok(db::users::with_grants(conn, self.user)?
-            .map(|(user, grants)| Viewer { user, grants })
-            .filter(|viewer| Some(viewer.user.session_epoch) == self.epoch && self.fresh))
+    /// The person the session names, with their roles, if the session still holds: it is
+    /// open in the database (not signed out, not idle too long), the account exists, its
+    /// password has not changed since the session was made, and the session is not too
+    /// old. One query.
+    pub fn confirm(&self, conn: &mut db::DbConnection) -> Result<Option<Viewer>, db::DbError> {
+        let Some(stored_id) = self.stored_id.as_deref() else {
+            return Ok(None);
+        };
+        Ok(
+            db::users::in_session(conn, self.user, stored_id, self.seen_after)?
+                .map(|(user, grants, seen)| Viewer {
+                    user,
+                    grants,
+                    touch_due: SessionPolicy::touch_due(seen, self.now),
+                })
+                .filter(|viewer| Some(viewer.user.session_epoch) == self.epoch && self.fresh),
+        )
+    }
+
+    /// The write that marks the session as used, when the confirmed viewer is due one.
+    fn touch(&self, viewer: Option<&Viewer>) -> Option<Touch> {
+        viewer
+            .filter(|v| v.touch_due)
+            .and(self.stored_id.clone().map(|stored_id| Touch {
+                stored_id,
+                now: self.now,
+            }))
     }
 }
 
@@ -113,12 +165,24 @@ impl Ctx {
     fn unconfirmed(req: &HttpRequest) -> Result<(Self, Option<Claim>), WebError> {
         let state = app_state(req)?;
         let session = req.get_session();
-        let claim = Claim::of(&session, state.now());
+        let claim = Claim::of(
+            &session,
+            state.now(),
+            SessionPolicy::new(state.settings.session_idle_minutes),
+        );
         let here = req
             .uri()
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-        let address = client_address(req, state.settings.trust_proxy);
+        let proxy = state
+            .settings
+            .trust_proxy
+            .then_some(if state.settings.proxy_forwarded {
+                ProxyHeader::Forwarded
+            } else {
+                ProxyHeader::XForwardedFor
+            });
+        let address = client_address(req, proxy);
         let if_none_match = req
             .headers()
             .get(actix_web::http::header::IF_NONE_MATCH)
@@ -139,11 +203,18 @@ impl Ctx {
     /// Takes the person the session's claim was confirmed as, or ends a session that no
     /// longer holds (made before the last password change, or too long ago). `clear`, not
     /// `purge`: this request may still need a CSRF token. The person's own language applies
-    /// unless the `lang` cookie chose one.
-    fn confirmed(&mut self, req: &HttpRequest, claim: Option<Claim>, viewer: Option<Viewer>) {
+    /// unless the `lang` cookie chose one. Returns the write that marks the session as
+    /// used, when one is due.
+    fn confirmed(
+        &mut self,
+        req: &HttpRequest,
+        claim: Option<Claim>,
+        viewer: Option<Viewer>,
+    ) -> Option<Touch> {
         if claim.is_some() && viewer.is_none() {
             self.session.clear();
         }
+        let touch = claim.and_then(|claim| claim.touch(viewer.as_ref()));
         self.lang = req
             .cookie(LANG_COOKIE)
             .and_then(|c| Lang::from_code(c.value()))
@@ -151,15 +222,18 @@ impl Ctx {
             .or_else(|| request_lang(req))
             .unwrap_or_default();
         self.viewer = viewer;
+        touch
     }
 
     async fn load(req: HttpRequest) -> Result<Self, WebError> {
         let (mut ctx, claim) = Self::unconfirmed(&req)?;
-        let viewer = match claim {
+        let viewer = match claim.clone() {
             Some(claim) => ctx.state.db.lookup(move |conn| claim.confirm(conn)).await?,
             None => None,
         };
-        ctx.confirmed(&req, claim, viewer);
+        if let Some(touch) = ctx.confirmed(&req, claim, viewer) {
+            touch.run(&ctx.state.db).await;
+        }
         Ok(ctx)
     }
 
@@ -196,13 +270,17 @@ impl Ctx {
         token
     }
 
-    /// Starts a session for `user`. A new CSRF token comes with it.
-    pub fn sign_in(&self, user: &User) -> Result<(), WebError> {
+    /// Starts a session for `user`, open in the database until signed out or idle. A new
+    /// CSRF token comes with it.
+    pub async fn sign_in(&self, user: &User) -> Result<(), WebError> {
+        let policy = SessionPolicy::new(self.state.settings.session_idle_minutes);
+        let id = sessions::start(&self.state.db, user.id, policy, self.state.now()).await?;
         self.session.renew();
         self.session.clear();
         let stored = self
             .session
             .insert(SESSION_USER, user.id.0)
+            .and_then(|()| self.session.insert(SESSION_ID, &id))
             .and_then(|()| self.session.insert(SESSION_EPOCH, user.session_epoch))
             .and_then(|()| {
                 let now = self.state.now().and_utc().timestamp();
@@ -212,8 +290,14 @@ impl Ctx {
         stored.map_err(|e| WebError::Internal(e.to_string()))
     }
 
-    pub fn sign_out(&self) {
+    /// Ends this session in the database (so a copy of its cookie names no one) and in the
+    /// browser.
+    pub async fn sign_out(&self) -> Result<(), WebError> {
+        if let Ok(Some(id)) = self.session.get::<String>(SESSION_ID) {
+            sessions::end(&self.state.db, &id).await?;
+        }
         self.session.purge();
+        Ok(())
     }
 }
 
@@ -221,22 +305,6 @@ fn new_csrf_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The client's address: the TCP peer, or the last `X-Forwarded-For` entry when
-/// `SALA_TRUST_PROXY` says a trusted reverse proxy sets them.
-fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
-    if trust_proxy {
-        let info = req.connection_info();
-        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
-            a.parse::<IpAddr>()
-                .ok()
-                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-        }) {
-            return Some(ip);
-        }
-    }
-    req.peer_addr().map(|a| a.ip())
 }
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, WebError>>>>;
@@ -265,17 +333,22 @@ pub struct Claimed {
 impl Claimed {
     /// Who the session says is signed in, if anyone.
     pub fn claim(&self) -> Option<Claim> {
-        self.claim
+        self.claim.clone()
     }
 
     /// The context, with the person the claim was confirmed as (`None` ends the session).
+    /// A session due to be marked as used is marked after the answer, so the page waits
+    /// for no second trip to the database.
     pub fn confirmed(self, viewer: Option<Viewer>) -> Ctx {
         let Self {
             mut ctx,
             claim,
             req,
         } = self;
-        ctx.confirmed(&req, claim, viewer);
+        if let Some(touch) = ctx.confirmed(&req, claim, viewer) {
+            let db = ctx.state.db.clone();
+            actix_web::rt::spawn(async move { touch.run(&db).await });
+        }
         ctx
     }
 
@@ -321,7 +394,7 @@ impl FromRequest for ClaimedBySomeone {
             Ok(claimed) => claimed,
             Err(e) => return std::future::ready(Err(e)),
         };
-        std::future::ready(match claimed.claim {
+        std::future::ready(match claimed.claim.clone() {
             Some(claim) => Ok(Self { claimed, claim }),
             None => Err(claimed.sign_in_required()),
         })

@@ -1,12 +1,15 @@
-//! The language switch: a plain link on every page. The choice is kept in a cookie and,
-//! for a signed-in person, in their profile.
+//! The language switch. For an anonymous reader it is a plain link, and the choice is
+//! kept in a cookie only (no session, no database). For a signed-in person it is a small
+//! form with a button per language, posted with the CSRF token, and the choice is kept in
+//! their profile too: only a POST changes what is stored, so a link on another site
+//! cannot.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 
 use super::error::WebError;
-use super::extract::{Ctx, LANG_COOKIE};
+use super::extract::{CsrfForm, Ctx, LANG_COOKIE};
 use crate::db;
 use crate::i18n::Lang;
 
@@ -15,10 +18,21 @@ pub struct Next {
     next: Option<String>,
 }
 
+/// The link: sets the cookie and nothing else.
 pub async fn switch(
     ctx: Ctx,
     code: web::Path<String>,
     query: web::Query<Next>,
+) -> Result<HttpResponse, WebError> {
+    let lang = Lang::from_code(&code).ok_or(WebError::NotFound)?;
+    Ok(switched(&ctx, lang, query.next.as_deref()))
+}
+
+/// The form: sets the cookie and, for a signed-in person, the profile's language.
+pub async fn switch_and_save(
+    ctx: Ctx,
+    code: web::Path<String>,
+    CsrfForm(form): CsrfForm<Next>,
 ) -> Result<HttpResponse, WebError> {
     let lang = Lang::from_code(&code).ok_or(WebError::NotFound)?;
     if let Some(viewer) = &ctx.viewer {
@@ -28,10 +42,14 @@ pub async fn switch(
             .write(move |conn| db::users::set_lang(conn, id, lang))
             .await?;
     }
-    Ok(HttpResponse::SeeOther()
+    Ok(switched(&ctx, lang, form.next.as_deref()))
+}
+
+fn switched(ctx: &Ctx, lang: Lang, next: Option<&str>) -> HttpResponse {
+    HttpResponse::SeeOther()
         .cookie(lang_cookie(lang, ctx.state.settings.secure_cookies()))
-        .insert_header((LOCATION, local_path(query.next.as_deref())))
-        .finish())
+        .insert_header((LOCATION, local_path(next)))
+        .finish()
 }
 
 /// The cookie that remembers the chosen language for a year.

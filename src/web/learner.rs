@@ -658,7 +658,7 @@ pub async fn check(
         ))
     };
     let db = &claimed.state().db;
-    let (viewer, judged) = match claim.filter(|_| posted) {
+    let (viewer, judged) = match claim.clone().filter(|_| posted) {
         Some(claim) => {
             let found = db
                 .write_after(

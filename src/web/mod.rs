@@ -2,6 +2,7 @@
 //! Handlers are thin: extract → authorise (by extractor) → call the domain → render.
 
 pub mod account;
+pub mod address;
 pub mod admin;
 pub mod assets;
 pub mod auth;
@@ -34,7 +35,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg
         // Everyone
         .route("/", get().to(home::show))
-        .route("/lang/{code}", get().to(lang::switch))
+        .service(
+            resource("/lang/{code}")
+                .get(lang::switch)
+                .post(lang::switch_and_save),
+        )
         .route("/assets/{name}", get().to(assets::serve))
         .route("/sw.js", get().to(assets::service_worker))
         .route("/media/{file}", get().to(media::serve))
@@ -157,6 +162,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             resource("/account")
                 .get(account::show)
                 .post(account::update),
+        )
+        .route(
+            "/account/sign-out-everywhere",
+            post().to(auth::sign_out_everywhere),
         )
         // Publishers and coordinators, each for their organisation and those below it
         .route("/publish/{org}", get().to(publisher::workspace))

@@ -29,6 +29,8 @@ struct LangLink {
     code: &'static str,
     name: &'static str,
     href: String,
+    /// The page to come back to, for the form signed-in people post.
+    next: String,
     current: bool,
 }
 
@@ -42,6 +44,7 @@ fn base_context(state: &AppState, lang: Lang, here: &str) -> tera::Context {
             code: l.code(),
             name: l.native_name(),
             href: format!("/lang/{}?next={next}", l.code()),
+            next: here.to_owned(),
             current: l == lang,
         })
         .collect();

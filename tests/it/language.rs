@@ -10,6 +10,7 @@ both_backends!(
     the_switch_link_changes_language_and_comes_back,
     the_profile_remembers_the_language_on_a_new_device,
     dates_are_written_in_the_page_language,
+    only_a_posted_form_changes_the_stored_language,
 );
 
 async fn khmer_is_the_default_and_the_browser_language_is_respected(backend: Backend) {
@@ -64,7 +65,13 @@ async fn the_switch_link_changes_language_and_comes_back(backend: Backend) {
 async fn the_profile_remembers_the_language_on_a_new_device(backend: Backend) {
     let app = spawn!(backend);
     app.register("lang@example.org", "Lang").await;
-    app.get("/lang/en?next=/").await;
+    // Signed in, the switch is a form with a button, posted with the CSRF token.
+    let (_, html) = app.get_html("/account").await;
+    assert_eq!(texts(&html, ".langs form button"), ["English"]);
+    let response = app
+        .submit("/account", "/lang/en", &[("next", "/account")])
+        .await;
+    assert_eq!(location(&response), "/account");
 
     let phone = app.new_browser();
     phone.sign_in("lang@example.org", PASSWORD).await;
@@ -86,4 +93,45 @@ async fn dates_are_written_in_the_page_language(backend: Backend) {
         line.contains(&chrono::Utc::now().format("%Y").to_string()),
         "{line}"
     );
+}
+
+/// `GET /lang/…` sets the reader's cookie and nothing else: a link or an image on another
+/// site cannot change a signed-in person's profile. Only the form, posted with the CSRF
+/// token, does.
+async fn only_a_posted_form_changes_the_stored_language(backend: Backend) {
+    let app = spawn!(backend);
+    app.register("stored.lang@example.org", "Stored").await;
+    let stored = || async {
+        let db = app.db.clone();
+        db.read(|conn| {
+            let email = sala::accounts::Email::parse("stored.lang@example.org").unwrap();
+            sala::db::users::find_by_email(conn, &email)
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .lang
+        .map(sala::i18n::Lang::code)
+    };
+    assert_eq!(stored().await, Some("km"));
+
+    // A link (here followed by this browser, as a cross-site image would be) changes the
+    // page's language for this browser, not the profile.
+    let response = app.get("/lang/en?next=/").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored().await, Some("km"), "a GET wrote the profile");
+
+    // A post without the token is refused and changes nothing.
+    let forged = app.post_raw("/lang/en", &[("next", "/")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored().await, Some("km"));
+
+    // The form does.
+    let response = app.submit("/account", "/lang/en", &[("next", "/my")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/my");
+    assert_eq!(stored().await, Some("en"));
+    let (_, html) = app.get_html("/account").await;
+    assert_eq!(texts(&html, "h1"), ["My account"]);
 }

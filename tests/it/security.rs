@@ -27,6 +27,8 @@ async fn every_form_route_refuses_a_post_without_the_token(backend: Backend) {
         "/password-reset",
         "/password-reset/some-token",
         "/account",
+        "/account/sign-out-everywhere",
+        "/lang/en",
         "/admin/organisations",
         "/admin/users/1/roles",
         "/admin/users/1/roles/1/remove",
