@@ -122,6 +122,7 @@ error-throttled-generic = Too many attempts. Please try again in a few minutes.
 error-link-invalid = This link has expired or was already used. Ask for a new one.
 error-registration-closed = New accounts are created by invitation only. Ask your coordinator for an invitation.
 error-unavailable = Sala cannot reach its database right now. What you saved before is safe. Please try again in a minute.
+error-busy = Sala is busy reading other uploads right now. Nothing was changed. Please send the file again in a minute.
 error-storage = Sala cannot save anything right now: the server has run out of disk space or cannot write to it. What you saved before is safe. Please try again later; the administrator has been told in the log.
 error-internal = An error occurred on our side. It has been recorded. Please try again.
 error-bad-credentials = The email address or password is not correct.

@@ -18,7 +18,7 @@ both_backends!(
 );
 
 /// The minimal course as a zip of its folder, with `change` applied to one file.
-fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
+pub(crate) fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses/minimal");
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
@@ -58,7 +58,7 @@ fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
     buffer.into_inner()
 }
 
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buffer);
@@ -73,7 +73,7 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 /// An admin sets up the organisation "test-ministry"; a publisher of it signs in.
-async fn publisher_of_test_ministry(app: &TestApp) -> Browser {
+pub(crate) async fn publisher_of_test_ministry(app: &TestApp) -> Browser {
     app.signed_in_admin("admin@example.org").await;
     app.submit(
         "/admin/organisations",
@@ -141,7 +141,7 @@ async fn publisher_of_test_ministry(app: &TestApp) -> Browser {
     publisher
 }
 
-async fn upload(
+pub(crate) async fn upload(
     browser: &Browser,
     org: &str,
     archive: Vec<u8>,
@@ -170,7 +170,7 @@ async fn upload(
     (status, response.text().await.unwrap())
 }
 
-async fn published_versions(app: &TestApp) -> i64 {
+pub(crate) async fn published_versions(app: &TestApp) -> i64 {
     app.db
         .read(|conn| match sala::db::courses::by_slug(conn, "minimal")? {
             Some(course) => sala::db::courses::count_versions(conn, course.id),
