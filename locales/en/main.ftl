@@ -185,7 +185,7 @@ check-image-alt = Describe the picture { $image } in words, between the [ ].
 check-image-missing = The picture { $image } is not in the media folder.
 check-image-outside-media = The picture { $image } must be in the course's media folder.
 check-image-not-image = The file { $image } is not a picture Sala can read (JPEG, PNG, WebP, GIF or SVG).
-check-image-too-large = The picture { $image } is too large (more than 40 million pixels).
+check-image-too-large = The picture { $image } is too large to prepare (more than 16 million pixels, or more than 48 MB once opened, as 16-bit colour often is). Save it smaller, in 8-bit colour, as JPEG or PNG.
 check-image-svg-unsafe = The drawing { $image } contains a script, an event or an outside link.
 check-image-svg-size = The drawing { $image } needs a width and a height (or a viewBox).
 check-unsafe-html = This HTML is not allowed in a chapter (scripts, frames, styles, forms, event attributes).
@@ -217,7 +217,7 @@ upload-unreadable = The course files could not be read.
 upload-not-zip = This is not a zip file. Make a .zip of the course folder and upload that.
 upload-too-many-files = The archive has too many files (500 at most).
 upload-file-too-large = A file in the archive is larger than 10 MB.
-upload-too-large = The files in the archive are larger than 100 MB in total.
+upload-too-large = The files in the archive are larger than 32 MB in total.
 upload-path-escapes = A path in the archive leaves the course folder; the archive was refused.
 check-publisher-not-yours = You do not publish for "{ $publisher }", the organisation this course names as its publisher.
 

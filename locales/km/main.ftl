@@ -185,7 +185,7 @@ check-image-alt = សូមពិពណ៌នារូបភាព { $image } �
 check-image-missing = រូបភាព { $image } មិនមាននៅក្នុងថត media ទេ។
 check-image-outside-media = រូបភាព { $image } ត្រូវតែនៅក្នុងថត media របស់វគ្គសិក្សា។
 check-image-not-image = ឯកសារ { $image } មិនមែនជារូបភាពដែលសាលាអាចអានបានទេ (JPEG, PNG, WebP, GIF ឬ SVG)។
-check-image-too-large = រូបភាព { $image } ធំពេក (លើសពី ៤០ លានភីកសែល)។
+check-image-too-large = រូបភាព { $image } ធំពេកសម្រាប់រៀបចំ (លើសពី ១៦ លានភីកសែល ឬលើសពី ៤៨ MB នៅពេលបើក ដូចរូបភាពពណ៌ 16 ប៊ីតជាញឹកញាប់)។ សូមរក្សាទុកវាឱ្យតូចជាងនេះ ជាពណ៌ 8 ប៊ីត ជា JPEG ឬ PNG។
 check-image-svg-unsafe = គំនូរ { $image } មានស្គ្រីប ព្រឹត្តិការណ៍ ឬតំណទៅខាងក្រៅ។
 check-image-svg-size = គំនូរ { $image } ត្រូវការ width និង height (ឬ viewBox)។
 check-unsafe-html = HTML នេះមិនត្រូវបានអនុញ្ញាតនៅក្នុងជំពូកទេ (ស្គ្រីប ស៊ុម រចនាប័ទ្ម ទម្រង់ ឬលក្ខណៈព្រឹត្តិការណ៍)។
@@ -217,7 +217,7 @@ upload-unreadable = មិនអាចអានឯកសារវគ្គសិ
 upload-not-zip = នេះមិនមែនជាឯកសារ zip ទេ។ សូមបង្កើត .zip នៃថតវគ្គសិក្សា ហើយផ្ទុកវាឡើង។
 upload-too-many-files = ប័ណ្ណសារមានឯកសារច្រើនពេក (យ៉ាងច្រើន ៥០០)។
 upload-file-too-large = ឯកសារមួយក្នុងប័ណ្ណសារធំជាង ១០ MB។
-upload-too-large = ឯកសារក្នុងប័ណ្ណសារធំជាង ១០០ MB សរុប។
+upload-too-large = ឯកសារក្នុងប័ណ្ណសារធំជាង ៣២ MB សរុប។
 upload-path-escapes = ផ្លូវមួយក្នុងប័ណ្ណសារចេញក្រៅថតវគ្គសិក្សា៖ ប័ណ្ណសារត្រូវបានបដិសេធ។
 check-publisher-not-yours = អ្នកមិនមែនជាអ្នកផ្សព្វផ្សាយសម្រាប់ "{ $publisher }" ដែលវគ្គសិក្សានេះបញ្ជាក់ថាជាអ្នកផ្សព្វផ្សាយទេ។
 

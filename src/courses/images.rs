@@ -7,7 +7,8 @@ use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use image::metadata::Orientation;
+use image::{ColorType, DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -15,8 +16,16 @@ use super::source::hex;
 
 /// Widths made for phones and small screens; larger originals are never served.
 pub const WIDTHS: [u32; 3] = [320, 640, 960];
-/// Larger pictures are refused: decoding them would take too much memory.
-pub const MAX_PIXELS: u64 = 40_000_000;
+/// Larger pictures are refused: decoding them would take too much memory. A 12-megapixel
+/// phone photo (4032 × 3024) fits.
+pub const MAX_PIXELS: u64 = 16_000_000;
+/// The most memory a decoded picture may take (a 12-megapixel photo takes 37 MB in 8-bit
+/// colour; a 16-bit picture of the same size would take 73 MB and is refused), checked
+/// before its pixels are read: with one course prepared at a time, the server stays
+/// within its 150 MB.
+pub const MAX_DECODED_BYTES: u64 = 48 * 1024 * 1024;
+/// The longest side accepted, whatever the pixel count.
+pub const MAX_SIDE: u32 = 12_000;
 /// BUDGETS.md: one content picture at 640 px is at most 40 KB.
 pub const BUDGET_640: usize = 40 * 1024;
 
@@ -78,34 +87,71 @@ pub fn inspect(path: &str, bytes: &[u8]) -> Result<(), &'static str> {
     if is_svg(path) {
         return svg_size(bytes).map(drop);
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
+    // Decoding catches truncated or corrupt files that have a valid header.
+    decode(bytes).map(drop)
+}
+
+/// The limits every decoder is given: no side beyond [`MAX_SIDE`], no allocation beyond
+/// [`MAX_DECODED_BYTES`].
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    limits
+}
+
+/// Decodes a picture (not turned upright: see [`upright`]) after checking from its header
+/// that it is one of the formats we take and that its pixels fit the memory budget.
+fn decode(bytes: &[u8]) -> Result<(DynamicImage, Option<Orientation>), &'static str> {
+    let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| "check-image-not-image")?;
     match reader.format() {
         Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif) => {}
         _ => return Err("check-image-not-image"),
     }
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|_| "check-image-not-image")?;
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+    reader.limits(limits());
+    let refused = |e: ImageError| match e {
+        ImageError::Limits(_) => "check-image-too-large",
+        _ => "check-image-not-image",
+    };
+    let mut decoder = reader.into_decoder().map_err(refused)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS
+        || decoder.total_bytes() > MAX_DECODED_BYTES
+    {
         return Err("check-image-too-large");
     }
-    // Decoding catches truncated or corrupt files that have a valid header.
-    decode(bytes).map(drop)
+    let orientation = decoder.orientation().ok();
+    let image = DynamicImage::from_decoder(decoder).map_err(refused)?;
+    Ok((image, orientation))
 }
 
-fn decode(bytes: &[u8]) -> Result<DynamicImage, &'static str> {
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| "check-image-not-image")?;
-    let mut decoder = reader.into_decoder().map_err(|_| "check-image-not-image")?;
-    let orientation = decoder.orientation().ok();
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| "check-image-not-image")?;
+/// Does this orientation turn the picture on its side (width and height swap)?
+fn on_its_side(orientation: Option<Orientation>) -> bool {
+    matches!(
+        orientation,
+        Some(
+            Orientation::Rotate90
+                | Orientation::Rotate270
+                | Orientation::Rotate90FlipH
+                | Orientation::Rotate270FlipH
+        )
+    )
+}
+
+/// Turns a (small) picture upright, in 8-bit colour.
+fn upright(mut image: DynamicImage, orientation: Option<Orientation>) -> DynamicImage {
+    image = match image.color() {
+        ColorType::L8 | ColorType::La8 | ColorType::Rgb8 | ColorType::Rgba8 => image,
+        color if color.has_alpha() => DynamicImage::ImageRgba8(image.to_rgba8()),
+        _ => DynamicImage::ImageRgb8(image.to_rgb8()),
+    };
     if let Some(orientation) = orientation {
         image.apply_orientation(orientation);
     }
-    Ok(image)
+    image
 }
 
 /// An SVG's size from its `width`/`height` attributes (or its `viewBox`), after refusing
@@ -170,25 +216,38 @@ pub fn process(path: &str, bytes: &[u8]) -> Result<(Picture, Vec<MediaFile>), &'
         };
         return Ok((picture, vec![file]));
     }
-    let image = decode(bytes)?;
-    let (width, height) = (image.width(), image.height());
+    let (original, orientation) = decode(bytes)?;
+    // The size as shown, once upright.
+    let (width, height) = if on_its_side(orientation) {
+        (original.height(), original.width())
+    } else {
+        (original.width(), original.height())
+    };
     if width == 0 || height == 0 {
         return Err("check-image-not-image");
     }
-    let mut files = Vec::new();
-    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w < width).collect();
-    if widths.len() < WIDTHS.len() {
-        // The original is narrower than the largest width: keep it at its own size.
-        widths.push(width.min(WIDTHS[WIDTHS.len() - 1]));
-    }
+    let largest = width.min(WIDTHS[WIDTHS.len() - 1]);
+    let scaled =
+        |target: u32| ((u64::from(height) * u64::from(target)) / u64::from(width)).max(1) as u32;
+    // The largest copy is made first, by averaging (no intermediate image the size of the
+    // original), and the original is let go; the smaller copies are made from it.
+    let base = if largest == width {
+        original
+    } else if on_its_side(orientation) {
+        original.thumbnail_exact(scaled(largest), largest)
+    } else {
+        original.thumbnail_exact(largest, scaled(largest))
+    };
+    let base = upright(base, orientation);
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w < largest).collect();
+    widths.push(largest);
     widths.dedup();
+    let mut files = Vec::new();
     for target in widths {
-        let target_height =
-            ((u64::from(height) * u64::from(target)) / u64::from(width)).max(1) as u32;
-        let resized = if target == width {
-            image.clone()
+        let resized = if target == largest {
+            base.clone()
         } else {
-            image.resize_exact(target, target_height, FilterType::Triangle)
+            base.resize_exact(target, scaled(target), FilterType::Triangle)
         };
         let budget = BUDGET_640 * (target as usize * target as usize) / (640 * 640);
         files.push(smallest_encoding(&resized, budget.max(8 * 1024))?);

@@ -8,13 +8,17 @@ use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use reqwest::multipart::{Form, Part};
 
-use crate::course_upload::{minimal_zip, published_versions, publisher_of_test_ministry, upload};
+use crate::course_upload::{
+    minimal_zip, published_versions, publisher_of_test_ministry, upload, zip_of,
+};
 use crate::helpers::{Backend, Browser, csrf_token, texts};
 use crate::{both_backends, spawn};
 
 both_backends!(
     a_pdf_full_of_token_starts_is_read_at_once,
     upload_work_beyond_its_slots_is_answered_503_and_changes_nothing,
+    a_small_zip_holding_a_huge_picture_is_refused_before_decoding,
+    a_zip_that_inflates_past_the_total_is_refused,
 );
 
 /// Posts `bytes` to `/verify` as the form does; the client gives up after `patience`.
@@ -77,5 +81,89 @@ async fn upload_work_beyond_its_slots_is_answered_503_and_changes_nothing(backen
     assert!(html.contains("សាលាកំពុងរវល់"), "{html}");
     assert!(texts(&html, ".report li").is_empty());
     assert_eq!(published_versions(&app).await, 0);
+    assert_eq!(app.rows("course_versions").await, 0);
+}
+
+/// The minimal course with `extra` files added (or put in place of the same name) and `../media/pump.svg` replaced by
+/// `picture` in the English water chapter.
+fn course_with(picture: &str, extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let zip = minimal_zip(Some((
+        "chapters/01-water.en.md",
+        "../media/pump.svg",
+        picture,
+    )));
+    let files = sala::courses::source::SourceFiles::from_zip(&zip).unwrap();
+    let mut entries: Vec<(String, Vec<u8>)> = files.files.into_iter().collect();
+    entries.retain(|(name, _)| !extra.iter().any(|(added, _)| added == name));
+    entries.extend(extra.iter().map(|(n, b)| ((*n).to_owned(), b.clone())));
+    let borrowed: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    zip_of(&borrowed)
+}
+
+/// A 6300 × 6300 PNG in 16-bit RGBA, all zeros: 318 MB of pixels in a file of a few
+/// hundred kilobytes (and a zip of a few kilobytes).
+fn deep_png() -> Vec<u8> {
+    use std::io::Write;
+    const SIDE: u32 = 6300;
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, SIDE, SIDE);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Sixteen);
+    encoder.set_compression(png::Compression::Balanced);
+    let mut writer = encoder.write_header().unwrap();
+    {
+        let mut stream = writer.stream_writer().unwrap();
+        let row = vec![0u8; SIDE as usize * 8];
+        for _ in 0..SIDE {
+            stream.write_all(&row).unwrap();
+        }
+        stream.finish().unwrap();
+    }
+    writer.finish().unwrap();
+    bytes
+}
+
+/// Finding 7: before, this picture (under the old 40-megapixel limit) was decoded into
+/// ~300 MB per upload (2.1 GB for six at once). Now its header says what decoding would
+/// cost, and the course is refused before any pixel is read, with the reason, and nothing
+/// is written.
+async fn a_small_zip_holding_a_huge_picture_is_refused_before_decoding(backend: Backend) {
+    let app = spawn!(backend);
+    let publisher = publisher_of_test_ministry(&app).await;
+    let archive = course_with("../media/deep.png", &[("media/deep.png", deep_png())]);
+    assert!(archive.len() < 100_000, "{}", archive.len());
+    let (status, html) = upload(&publisher, "test-ministry", archive, "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let items = texts(&html, ".report li");
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert!(
+        items[0].contains("media/deep.png") && items[0].contains("១៦ លានភីកសែល"),
+        "{items:?}"
+    );
+    assert_eq!(app.rows("course_versions").await, 0);
+    assert_eq!(app.rows("media").await, 0);
+}
+
+/// Finding 7: four files of 9 MB of zeros (a zip of about 40 KB) are each within the 10 MB
+/// per file and were within the old 100 MB total, so all 36 MB were inflated in memory.
+/// Now the sizes the archive declares are added up first and the upload is refused.
+async fn a_zip_that_inflates_past_the_total_is_refused(backend: Backend) {
+    let app = spawn!(backend);
+    let publisher = publisher_of_test_ministry(&app).await;
+    let nine = vec![0u8; 9 * 1024 * 1024];
+    let extra: Vec<(&str, Vec<u8>)> = ["media/a.bin", "media/b.bin", "media/c.bin", "media/d.bin"]
+        .into_iter()
+        .map(|name| (name, nine.clone()))
+        .collect();
+    let archive = course_with("../media/pump.svg", &extra);
+    assert!(archive.len() < 200_000, "{}", archive.len());
+    let (status, html) = upload(&publisher, "test-ministry", archive, "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let items = texts(&html, ".report li");
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert!(items[0].contains("៣២ MB"), "{items:?}");
     assert_eq!(app.rows("course_versions").await, 0);
 }
