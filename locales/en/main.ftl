@@ -188,6 +188,7 @@ check-image-not-image = The file { $image } is not a picture Sala can read (JPEG
 check-image-too-large = The picture { $image } is too large to prepare (more than 16 million pixels, or more than 48 MB once opened, as 16-bit colour often is). Save it smaller, in 8-bit colour, as JPEG or PNG.
 check-image-svg-unsafe = The drawing { $image } contains a script, an event or an outside link.
 check-image-svg-size = The drawing { $image } needs a width and a height (or a viewBox).
+check-image-svg-too-large = The drawing { $image } is larger than 512 KB. Simplify it, or save it as a PNG picture.
 check-unsafe-html = This HTML is not allowed in a chapter (scripts, frames, styles, forms, event attributes).
 check-quiz-name = A practice check must be named like the chapter: 01-chapter-id.toml.
 check-quiz-unknown-chapter = There is no chapter "{ $chapter }" for this practice check.

@@ -188,6 +188,7 @@ check-image-not-image = ឯកសារ { $image } មិនមែនជារ�
 check-image-too-large = រូបភាព { $image } ធំពេកសម្រាប់រៀបចំ (លើសពី ១៦ លានភីកសែល ឬលើសពី ៤៨ MB នៅពេលបើក ដូចរូបភាពពណ៌ 16 ប៊ីតជាញឹកញាប់)។ សូមរក្សាទុកវាឱ្យតូចជាងនេះ ជាពណ៌ 8 ប៊ីត ជា JPEG ឬ PNG។
 check-image-svg-unsafe = គំនូរ { $image } មានស្គ្រីប ព្រឹត្តិការណ៍ ឬតំណទៅខាងក្រៅ។
 check-image-svg-size = គំនូរ { $image } ត្រូវការ width និង height (ឬ viewBox)។
+check-image-svg-too-large = គំនូរ { $image } ធំជាង ៥១២ KB។ សូមធ្វើឱ្យវាសាមញ្ញជាងនេះ ឬរក្សាទុកវាជារូបភាព PNG។
 check-unsafe-html = HTML នេះមិនត្រូវបានអនុញ្ញាតនៅក្នុងជំពូកទេ (ស្គ្រីប ស៊ុម រចនាប័ទ្ម ទម្រង់ ឬលក្ខណៈព្រឹត្តិការណ៍)។
 check-quiz-name = លំហាត់អនុវត្តត្រូវមានឈ្មោះដូចជំពូក៖ 01-chapter-id.toml។
 check-quiz-unknown-chapter = គ្មានជំពូក "{ $chapter }" សម្រាប់លំហាត់អនុវត្តនេះទេ។

@@ -1,9 +1,14 @@
 //! Pictures, prepared once at publish time: decoded, turned upright, stripped of every bit of
 //! metadata (EXIF, GPS, camera) by re-encoding the pixels, and made at 320, 640 and 960 px
 //! wide — each as the smaller of JPEG and PNG, and within the page budget (≤ 40 KB at
-//! 640 px). SVG drawings are kept as they are, after a check that they hold no script.
+//! 640 px). SVG drawings are read by usvg and written out again from what it understood —
+//! shapes, paths, fills, gradients, text turned into outlines — so that nothing else (a
+//! script in any spelling, an event attribute, a link, an outside picture or font) can
+//! reach a learner: an allowlist by construction, where a list of forbidden words can
+//! always be spelled around.
 
 use std::io::Cursor;
+use std::sync::{Arc, LazyLock};
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
@@ -26,6 +31,9 @@ pub const MAX_PIXELS: u64 = 16_000_000;
 pub const MAX_DECODED_BYTES: u64 = 48 * 1024 * 1024;
 /// The longest side accepted, whatever the pixel count.
 pub const MAX_SIDE: u32 = 12_000;
+/// The largest drawing accepted: real drawings are a few kilobytes, and reading one takes
+/// memory in proportion to its size.
+pub const MAX_SVG_BYTES: usize = 512 * 1024;
 /// BUDGETS.md: one content picture at 640 px is at most 40 KB.
 pub const BUDGET_640: usize = 40 * 1024;
 
@@ -85,7 +93,7 @@ fn is_svg(path: &str) -> bool {
 /// Quick check for the checker: is it a picture we accept? Returns a message key if not.
 pub fn inspect(path: &str, bytes: &[u8]) -> Result<(), &'static str> {
     if is_svg(path) {
-        return svg_size(bytes).map(drop);
+        return clean_svg(bytes).map(drop);
     }
     // Decoding catches truncated or corrupt files that have a valid header.
     decode(bytes).map(drop)
@@ -154,8 +162,68 @@ fn upright(mut image: DynamicImage, orientation: Option<Orientation>) -> Dynamic
     image
 }
 
+/// The fonts text in drawings is drawn with (the certificate's Noto Serif and Noto Serif
+/// Khmer): text becomes outlines, so a learner's phone needs no Khmer font to see it.
+static FONTS: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
+    let mut fonts = usvg::fontdb::Database::new();
+    for data in [
+        &include_bytes!("../../assets/fonts/certificate/NotoSerif-Regular.ttf")[..],
+        &include_bytes!("../../assets/fonts/certificate/NotoSerif-Bold.ttf")[..],
+        &include_bytes!("../../assets/fonts/certificate/NotoSerifKhmer-Regular.ttf")[..],
+        &include_bytes!("../../assets/fonts/certificate/NotoSerifKhmer-Bold.ttf")[..],
+    ] {
+        fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(data)));
+    }
+    fonts.set_serif_family("Noto Serif");
+    fonts.set_sans_serif_family("Noto Serif");
+    fonts.set_cursive_family("Noto Serif");
+    fonts.set_fantasy_family("Noto Serif");
+    fonts.set_monospace_family("Noto Serif");
+    Arc::new(fonts)
+});
+
+/// A drawing as it will be served: its size, and its bytes written anew by usvg from the
+/// parts of SVG it models. Outside pictures and embedded ones are dropped (resolvers that
+/// find nothing), files are never read (no resource folder), compressed SVG is refused
+/// (`from_str` does not inflate).
+fn clean_svg(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), &'static str> {
+    if bytes.len() > MAX_SVG_BYTES {
+        return Err("check-image-svg-too-large");
+    }
+    // The quick check first, for a clear message about what was meant to run.
+    svg_size(bytes)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| "check-image-not-image")?;
+    let options = usvg::Options {
+        resources_dir: None,
+        font_family: "Noto Serif".to_owned(),
+        languages: vec!["km".to_owned(), "en".to_owned()],
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: Box::new(|_, _, _| None),
+            resolve_string: Box::new(|_, _| None),
+        },
+        fontdb: Arc::clone(&FONTS),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(text, &options).map_err(|_| "check-image-not-image")?;
+    let size = tree.size();
+    let (width, height) = (size.width().round(), size.height().round());
+    if !(1.0..=10_000.0).contains(&width) || !(1.0..=10_000.0).contains(&height) {
+        return Err("check-image-svg-size");
+    }
+    let clean = tree.to_string(&usvg::WriteOptions {
+        coordinates_precision: 3,
+        transforms_precision: 5,
+        indent: usvg::Indent::None,
+        attributes_indent: usvg::Indent::None,
+        ..usvg::WriteOptions::default()
+    });
+    Ok((width as u32, height as u32, clean.into_bytes()))
+}
+
 /// An SVG's size from its `width`/`height` attributes (or its `viewBox`), after refusing
-/// anything that could run or load: scripts, event attributes, foreign objects, outside links.
+/// what was plainly meant to run or load: scripts, event attributes, foreign objects,
+/// outside links. Only a courtesy to the publisher: [`clean_svg`] is what keeps learners
+/// safe, whatever gets past these words.
 fn svg_size(bytes: &[u8]) -> Result<(u32, u32), &'static str> {
     let text = std::str::from_utf8(bytes).map_err(|_| "check-image-not-image")?;
     let lower = text.to_ascii_lowercase();
@@ -207,8 +275,8 @@ fn svg_size(bytes: &[u8]) -> Result<(u32, u32), &'static str> {
 /// Prepares one picture: its variants, and how the chapter places it.
 pub fn process(path: &str, bytes: &[u8]) -> Result<(Picture, Vec<MediaFile>), &'static str> {
     if is_svg(path) {
-        let (width, height) = svg_size(bytes)?;
-        let file = MediaFile::new("image/svg+xml", width, height, bytes.to_vec());
+        let (width, height, clean) = clean_svg(bytes)?;
+        let file = MediaFile::new("image/svg+xml", width, height, clean);
         let picture = Picture {
             width,
             height,

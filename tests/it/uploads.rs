@@ -11,7 +11,7 @@ use reqwest::multipart::{Form, Part};
 use crate::course_upload::{
     minimal_zip, published_versions, publisher_of_test_ministry, upload, zip_of,
 };
-use crate::helpers::{Backend, Browser, csrf_token, texts};
+use crate::helpers::{Backend, Browser, attribute, csrf_token, href, texts};
 use crate::{both_backends, spawn};
 
 both_backends!(
@@ -19,6 +19,7 @@ both_backends!(
     upload_work_beyond_its_slots_is_answered_503_and_changes_nothing,
     a_small_zip_holding_a_huge_picture_is_refused_before_decoding,
     a_zip_that_inflates_past_the_total_is_refused,
+    a_drawing_is_served_without_scripts_events_or_links,
 );
 
 /// Posts `bytes` to `/verify` as the form does; the client gives up after `patience`.
@@ -166,4 +167,36 @@ async fn a_zip_that_inflates_past_the_total_is_refused(backend: Backend) {
     assert_eq!(items.len(), 1, "{items:?}");
     assert!(items[0].contains("៣២ MB"), "{items:?}");
     assert_eq!(app.rows("course_versions").await, 0);
+}
+
+/// Finding 10: a drawing that got past the old list of forbidden words — `<svg:script>`,
+/// an `onload` after a line break, an off-site link written `//host`, an outside picture —
+/// is published as what usvg understood of it: its shapes, and nothing that runs or loads.
+/// Before, it was stored and served byte for byte.
+async fn a_drawing_is_served_without_scripts_events_or_links(backend: Backend) {
+    let app = spawn!(backend);
+    let publisher = publisher_of_test_ministry(&app).await;
+    let drawing =
+        br##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:svg="http://www.w3.org/2000/svg"
+  xmlns:xlink="http://www.w3.org/1999/xlink" width="320" height="200" viewBox="0 0 320 200"
+onload="alert(1)">
+<svg:script>alert(2)</svg:script>
+<a href="//evil.example/steal"><rect width="100" height="50" fill="#2a7"/></a>
+<image href="//evil.example/pixel.png" width="10" height="10"/>
+<circle cx="200" cy="100" r="40" fill="#37a"/>
+</svg>"##;
+    let archive = course_with("../media/pump.svg", &[("media/pump.svg", drawing.to_vec())]);
+    let (status, html) = upload(&publisher, "test-ministry", archive, "").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let preview = href(&html, "a.button");
+    let (_, chapter) = publisher.get_html(&format!("{preview}/water")).await;
+    let src = attribute(&chapter, "img[src$='.svg']", "src");
+    let response = publisher.get(&src).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    let served = response.text().await.unwrap();
+    assert!(served.contains("<path"), "the shapes are kept: {served}");
+    for gone in ["script", "alert", "onload", "evil.example", "<image", "<a "] {
+        assert!(!served.contains(gone), "{gone} in {served}");
+    }
 }
