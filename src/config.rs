@@ -4,12 +4,15 @@
 //! start, so the rest of the program never sees a malformed URL or a missing directory.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
+
+use crate::bounded::WorkLimit;
 
 /// Everything that can go wrong while reading or checking the configuration.
 /// Each message is one sentence an operator can act on.
@@ -60,6 +63,14 @@ pub struct RawSettings {
     pub courses_dir: PathBuf,
     /// The letters that begin certificate serials (`KH-7Q4M-2XPD-9`).
     pub serial_prefix: String,
+    /// Uploaded certificates read at once on this instance (0 refuses them all).
+    pub verify_work_slots: usize,
+    /// Seconds a visitor waits for an uploaded certificate to be read.
+    pub verify_work_seconds: u64,
+    /// Uploaded courses checked and prepared at once (0 refuses them all).
+    pub course_work_slots: usize,
+    /// Seconds a publisher waits for an uploaded course to be checked and prepared.
+    pub course_work_seconds: u64,
 }
 
 impl Default for RawSettings {
@@ -80,6 +91,12 @@ impl Default for RawSettings {
             db_pool_size: 8,
             courses_dir: PathBuf::from("courses"),
             serial_prefix: "KH".into(),
+            // A certificate is read in milliseconds; a course's pictures take seconds each,
+            // and their memory is what one instance's 150 MB budget can afford once.
+            verify_work_slots: 2,
+            verify_work_seconds: 10,
+            course_work_slots: 1,
+            course_work_seconds: 120,
         }
     }
 }
@@ -153,6 +170,10 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub courses_dir: Option<PathBuf>,
     pub serial_prefix: String,
+    /// Reading uploaded certificates (`POST /verify`).
+    pub verify_work: WorkLimit,
+    /// Checking and preparing uploaded courses.
+    pub course_work: WorkLimit,
 }
 
 impl Settings {
@@ -228,6 +249,14 @@ impl Settings {
             db_pool_size: raw.db_pool_size.max(1),
             courses_dir: Some(raw.courses_dir).filter(|d| !d.as_os_str().is_empty()),
             serial_prefix: check_serial_prefix(&raw.serial_prefix)?,
+            verify_work: WorkLimit {
+                slots: raw.verify_work_slots,
+                time: Duration::from_secs(raw.verify_work_seconds.max(1)),
+            },
+            course_work: WorkLimit {
+                slots: raw.course_work_slots,
+                time: Duration::from_secs(raw.course_work_seconds.max(1)),
+            },
         })
     }
 

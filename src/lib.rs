@@ -12,11 +12,14 @@
 //! - Domain modules hold the rules and know nothing of HTTP: [`accounts`] (people,
 //!   passwords, roles), [`organisations`] (the organisation tree, provinces), [`i18n`]
 //!   (Khmer and English), [`email`] (composing and delivering mail).
+//! - [`bounded`] runs the blocking work a request can start (reading uploads) a few at a
+//!   time and for a limited time.
 //! - [`db`] holds all SQL, for SQLite and PostgreSQL through one connection type.
 
 pub mod accounts;
 pub mod audit;
 pub mod backup;
+pub mod bounded;
 pub mod certificates;
 pub mod cli;
 pub mod clock;

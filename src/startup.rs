@@ -15,6 +15,7 @@ use actix_web::{App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::sign_in::ThrottlePolicy;
+use crate::bounded::Bounded;
 use crate::certificates::Authority;
 use crate::clock::Clock;
 use crate::cohorts::letters::Letters;
@@ -212,6 +213,8 @@ impl Application {
             assets: Assets::load(),
             published: Default::default(),
             report_totals: Default::default(),
+            verify_work: Bounded::new(settings.verify_work),
+            course_work: Bounded::new(settings.course_work),
             settings,
         });
         let server = run(listener, state, Key::from(&key))

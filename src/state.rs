@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::accounts::sign_in::ThrottlePolicy;
+use crate::bounded::Bounded;
 use crate::certificates::Authority;
 use crate::clock::Clock;
 use crate::cohorts::letters::Letters;
@@ -26,6 +27,10 @@ pub struct AppState {
     pub letters: Arc<Letters>,
     /// Published chapters, read once per version (`web/published.rs`).
     pub published: crate::web::published::Published,
+    /// Reading uploaded certificates, a few at a time (`bounded`).
+    pub verify_work: Bounded,
+    /// Checking and preparing uploaded courses, a few at a time (`bounded`).
+    pub course_work: Bounded,
     /// Report totals being computed, shared with whoever asks for the same meanwhile.
     pub report_totals: crate::web::reports::TotalsInFlight,
 }

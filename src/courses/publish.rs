@@ -12,6 +12,7 @@ use super::{CourseMeta, CourseSource, Problem, check};
 use crate::accounts::UserId;
 use crate::accounts::tokens::{digest, random_token};
 use crate::audit::{self, Action, Actor};
+use crate::bounded::{Bounded, WorkError};
 use crate::certificates::cosigning;
 use crate::certificates::signatories::{self, SeedError};
 use crate::db::courses::{NewChapter, NewQuestion, NewVersion};
@@ -28,6 +29,9 @@ pub enum CourseError {
     Internal(String),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The upload's work was refused or ran out of time (`bounded`).
+    #[error(transparent)]
+    Work(#[from] WorkError),
 }
 
 /// What publishing did.
@@ -195,20 +199,28 @@ pub async fn publish(
         .await
 }
 
-/// Stores an uploaded course as a draft of a course published by `organisation` (or one
-/// below it), with a private preview link; returns the link's token with the outcome.
+/// Reads an uploaded zip, checks and prepares it — CPU and memory a request starts, so on a
+/// bounded blocking thread (`work`) — and stores it as a draft of a course published by
+/// `organisation` (or one below it), with a private preview link; returns the link's token
+/// with the outcome.
 pub async fn create_draft(
     db: &Db,
-    source: CourseSource,
+    work: &Bounded,
+    archive: Vec<u8>,
     organisation: OrganisationId,
     note: &str,
     by: UserId,
     now: NaiveDateTime,
 ) -> Result<(Outcome, String), CourseError> {
-    let prepared = tokio::task::spawn_blocking(move || prepare(&source))
-        .await
-        .map_err(|e| CourseError::Internal(e.to_string()))?
-        .map_err(CourseError::Invalid)?;
+    let prepared = work
+        .run(move || {
+            let files = SourceFiles::from_zip(&archive)?;
+            drop(archive);
+            let source = check::check(&files, None).map_err(CourseError::Invalid)?;
+            drop(files);
+            prepare(&source).map_err(CourseError::Invalid)
+        })
+        .await??;
     let note = note.trim().chars().take(200).collect::<String>();
     let token = random_token();
     let preview = digest(&token);

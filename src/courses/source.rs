@@ -14,10 +14,11 @@ pub struct SourceFiles {
 }
 
 /// Limits on what one course may hold. A real module is a few hundred kilobytes of text and
-/// a few megabytes of pictures; these leave plenty of room and stop abuse.
+/// a few megabytes of pictures; these leave plenty of room and stop abuse. The total is
+/// what the server can hold in memory (twice, while checking) within its 150 MB.
 pub const MAX_FILES: usize = 500;
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
-pub const MAX_TOTAL_BYTES: u64 = 100 * 1024 * 1024;
+pub const MAX_TOTAL_BYTES: u64 = 32 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SourceError {
@@ -137,13 +138,27 @@ impl SourceFiles {
     }
 
     /// Reads an uploaded zip. Refuses paths that leave the folder, too many files, and
-    /// archives that inflate past the limits (sizes are counted while reading, not trusted
-    /// from the archive's headers). A single top folder (a zipped course folder) is removed.
+    /// archives that inflate past the limits: first by the sizes the archive declares,
+    /// before anything is inflated, then by counting while reading (a declared size can
+    /// lie). A single top folder (a zipped course folder) is removed.
     pub fn from_zip(bytes: &[u8]) -> Result<Self, SourceError> {
         let mut archive =
             zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| SourceError::NotZip)?;
         if archive.len() > MAX_FILES * 2 {
             return Err(SourceError::TooManyFiles);
+        }
+        let mut declared = 0u64;
+        for index in 0..archive.len() {
+            let entry = archive
+                .by_index_raw(index)
+                .map_err(|_| SourceError::NotZip)?;
+            if entry.size() > MAX_FILE_BYTES {
+                return Err(SourceError::FileTooLarge(entry.name().to_owned()));
+            }
+            declared = declared.saturating_add(entry.size());
+            if declared > MAX_TOTAL_BYTES {
+                return Err(SourceError::TooLarge);
+            }
         }
         let mut raw = Vec::new();
         let mut total = 0u64;
@@ -164,7 +179,8 @@ impl SourceFiles {
             if is_junk(&path) {
                 continue;
             }
-            let mut data = Vec::new();
+            // The declared size was checked above: the buffer never grows past it twice.
+            let mut data = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
             (&mut entry)
                 .take(MAX_FILE_BYTES + 1)
                 .read_to_end(&mut data)
@@ -254,6 +270,23 @@ mod tests {
             SourceFiles::from_zip(&zip),
             Err(SourceError::FileTooLarge(_))
         ));
+    }
+
+    #[test]
+    fn declared_sizes_are_refused_before_inflating() {
+        // Four files of 9 MB of zeros: each within the limit, together over it (a 40 KB
+        // zip that inflated to 36 MB before being refused, or accepted under the old
+        // 100 MB total).
+        let nine = vec![0u8; 9 * 1024 * 1024];
+        let zip = zip_of(&[
+            ("course.toml", b"x"),
+            ("media/a.png", &nine),
+            ("media/b.png", &nine),
+            ("media/c.png", &nine),
+            ("media/d.png", &nine),
+        ]);
+        assert!(zip.len() < 200_000, "compresses well: {}", zip.len());
+        assert_eq!(SourceFiles::from_zip(&zip), Err(SourceError::TooLarge));
     }
 
     #[test]

@@ -67,10 +67,12 @@ pub async fn by_serial(ctx: Ctx, serial: web::Path<String>) -> Result<HttpRespon
 pub async fn upload(ctx: Ctx, form: Multipart) -> Result<HttpResponse, WebError> {
     let verdict = match read_file(form).await {
         Err(message) => return Err(WebError::BadRequest(message)),
-        // Reading a PDF is work for a blocking thread, not for the request workers.
-        Ok(bytes) => match web::block(move || certificates::token_from_file(&bytes))
-            .await
-            .map_err(|e| WebError::Internal(e.to_string()))?
+        // Reading a PDF is work for a blocking thread, a few at a time (`bounded`).
+        Ok(bytes) => match ctx
+            .state
+            .verify_work
+            .run(move || certificates::token_from_file(&bytes))
+            .await?
         {
             Err(why) => Verdict::Invalid { why },
             Ok(token) => {

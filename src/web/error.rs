@@ -7,6 +7,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::accounts::AccountError;
+use crate::bounded::WorkError;
 use crate::db::DbError;
 use crate::email::EmailError;
 use crate::templates::TemplateError;
@@ -41,6 +42,9 @@ pub enum WebError {
     RegistrationClosed,
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Every slot for an upload's work is taken, or the work ran out of time (`bounded`).
+    #[error("busy: {0}")]
+    Busy(String),
     /// The database file cannot be written (read-only or full disk).
     #[error("storage unavailable: {0}")]
     Storage(String),
@@ -67,7 +71,9 @@ impl ResponseError for WebError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::LinkInvalid => StatusCode::GONE,
-            Self::Unavailable(_) | Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Storage(_) | Self::Busy(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +90,7 @@ impl ResponseError for WebError {
         }
         match self {
             Self::Unavailable(cause) => tracing::warn!(cause, "service unavailable"),
+            Self::Busy(cause) => tracing::warn!(cause, "upload work refused"),
             Self::Storage(cause) => {
                 tracing::error!(cause, "the database file cannot be written")
             }
@@ -103,12 +110,17 @@ impl ResponseError for WebError {
             Self::LinkInvalid => ("error-link-invalid", vec![]),
             Self::RegistrationClosed => ("error-registration-closed", vec![]),
             Self::Unavailable(_) => ("error-unavailable", vec![]),
+            Self::Busy(_) => ("error-busy", vec![]),
             Self::Storage(_) => ("error-storage", vec![]),
             Self::Internal(_) | Self::SignInRequired { .. } => ("error-internal", vec![]),
         };
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, Self::Unavailable(_) | Self::Storage(_)) {
             response.insert_header((actix_web::http::header::RETRY_AFTER, "5"));
+        }
+        if matches!(self, Self::Busy(_)) {
+            // Uploads take seconds each: leave time for the ones running to end.
+            response.insert_header((actix_web::http::header::RETRY_AFTER, "30"));
         }
         let mut response = response.finish();
         response
@@ -138,6 +150,15 @@ impl From<DbError> for WebError {
 impl From<std::sync::Arc<DbError>> for WebError {
     fn from(error: std::sync::Arc<DbError>) -> Self {
         Self::from(error.as_ref())
+    }
+}
+
+impl From<WorkError> for WebError {
+    fn from(error: WorkError) -> Self {
+        match error {
+            WorkError::Busy | WorkError::TimedOut(_) => Self::Busy(error.to_string()),
+            WorkError::Failed(cause) => Self::Internal(cause),
+        }
     }
 }
 

@@ -10,9 +10,8 @@ use futures_util::StreamExt;
 use super::error::WebError;
 use super::extract::{CsrfForm, NoFields, OrgRole, Publisher, csrf_matches};
 use crate::courses::Problem;
-use crate::courses::check::check;
 use crate::courses::publish::{self, CourseError, Outcome};
-use crate::courses::source::{SourceError, SourceFiles};
+use crate::courses::source::SourceError;
 use crate::db;
 use crate::organisations::{subtree, tree_under};
 
@@ -122,29 +121,24 @@ pub async fn upload(
     let mut outcome = None;
     let mut problems = problems;
     if let Some(upload) = upload {
-        match SourceFiles::from_zip(&upload.archive) {
-            Err(error) => problems = source_problem(&error),
-            Ok(files) => match check(&files, None) {
-                Err(found) => problems = found,
-                Ok(source) => {
-                    let viewer = ctx.require_viewer()?.user.id;
-                    let result = publish::create_draft(
-                        &ctx.state.db,
-                        source,
-                        organisation.id,
-                        &upload.note,
-                        viewer,
-                        ctx.state.now(),
-                    )
-                    .await;
-                    match result {
-                        Ok(done) => outcome = Some(done),
-                        Err(CourseError::Invalid(found)) => problems = found,
-                        Err(CourseError::Db(e)) => return Err(e.into()),
-                        Err(other) => return Err(WebError::Internal(other.to_string())),
-                    }
-                }
-            },
+        let viewer = ctx.require_viewer()?.user.id;
+        let result = publish::create_draft(
+            &ctx.state.db,
+            &ctx.state.course_work,
+            upload.archive,
+            organisation.id,
+            &upload.note,
+            viewer,
+            ctx.state.now(),
+        )
+        .await;
+        match result {
+            Ok(done) => outcome = Some(done),
+            Err(CourseError::Source(error)) => problems = source_problem(&error),
+            Err(CourseError::Invalid(found)) => problems = found,
+            Err(CourseError::Db(e)) => return Err(e.into()),
+            Err(CourseError::Work(e)) => return Err(e.into()),
+            Err(other) => return Err(WebError::Internal(other.to_string())),
         }
     }
     let mut page = ctx.form_page();

@@ -58,7 +58,7 @@ pub(crate) fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
     buffer.into_inner()
 }
 
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buffer);
@@ -74,7 +74,7 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 
 /// The operator's seed makes "test-ministry" and "test-ngo" with their signatories; an
 /// admin adds "other-ministry"; a publisher of test-ministry signs in.
-async fn publisher_of_test_ministry(app: &TestApp) -> Browser {
+pub(crate) async fn publisher_of_test_ministry(app: &TestApp) -> Browser {
     app.seed_organisations().await;
     app.signed_in_admin("admin@example.org").await;
     app.submit(
@@ -123,7 +123,7 @@ pub(crate) async fn upload(
     (status, response.text().await.unwrap())
 }
 
-async fn published_versions(app: &TestApp) -> i64 {
+pub(crate) async fn published_versions(app: &TestApp) -> i64 {
     app.db
         .read(|conn| match sala::db::courses::by_slug(conn, "minimal")? {
             Some(course) => sala::db::courses::count_versions(conn, course.id),

@@ -1,5 +1,6 @@
 //! Hostile input, generated (proptest): the CSV invitation reader, the course importer,
-//! the credential verifier and the forms. No panic, no 5xx, nothing written by a refused
+//! the credential verifier, the PDF reader of `/verify`, course pictures and drawings, and
+//! the forms. No panic, no 5xx, nothing written by a refused
 //! form, and a reason for every refusal. The numbers of cases are in `docs/testing.md`.
 
 use std::collections::HashSet;
@@ -500,4 +501,211 @@ async fn counts(app: &TestApp, tables: &[&'static str]) -> Vec<i64> {
         found.push(app.rows(table).await);
     }
     found
+}
+
+const PDF_CASES: u32 = 200;
+
+/// What `/verify` does with an uploaded file, generated: `%PDF` and pieces of PDFs, token
+/// starts, dots and base64url runs, decoys shaped like tokens, bytes of anything, and the
+/// genuine credential on a line of its own. No panic; the work is one pass (a file made of
+/// nothing but token starts is among the cases); the genuine credential is found when it
+/// comes before the sixteenth decoy, and nothing but a credential is ever taken out.
+#[test]
+fn the_verify_reader_takes_any_pdf_and_finds_only_the_credential() {
+    use sala::certificates::embedded::MAX_CANDIDATES;
+
+    let key = sala::certificates::keys::generate();
+    let serde_json::Value::Object(payload) = serde_json::json!({"name": "WASH"}) else {
+        unreachable!()
+    };
+    let token = sala::certificates::jws::sign(&payload, &key, "did:web:example.org#key-1");
+    #[derive(Debug, Clone)]
+    enum Piece {
+        Bytes(Vec<u8>),
+        Text(&'static str),
+        TokenStarts(usize),
+        Decoy,
+        Genuine,
+    }
+    let piece = prop_oneof![
+        3 => proptest::collection::vec(any::<u8>(), 0..64).prop_map(Piece::Bytes),
+        3 => proptest::sample::select(vec![
+            "\n", " ", ".", "..", "eyJ", "eyJ.", "eyJhbGciOiJFZERTQSJ9", "stream\n",
+            "\nendstream\n", "obj <<", "/EmbeddedFile", "%%EOF", "-_", "=",
+        ])
+        .prop_map(Piece::Text),
+        1 => (1usize..20_000).prop_map(Piece::TokenStarts),
+        2 => Just(Piece::Decoy),
+        1 => Just(Piece::Genuine),
+    ];
+    let strategy = proptest::collection::vec(piece, 0..40);
+    TestRunner::new(config(PDF_CASES))
+        .run(&strategy, |pieces| {
+            let mut pdf = b"%PDF-1.7\n".to_vec();
+            let mut decoys_before = 0;
+            let mut genuine_at = None;
+            for piece in &pieces {
+                match piece {
+                    Piece::Bytes(bytes) => pdf.extend(bytes),
+                    Piece::Text(text) => pdf.extend(text.as_bytes()),
+                    Piece::TokenStarts(n) => pdf.extend(b"eyJ".repeat(*n)),
+                    Piece::Decoy => {
+                        pdf.extend(b"\neyJhbGciOiJFZERTQSJ9.eyJ4Ijox.AAAA\n");
+                        if genuine_at.is_none() {
+                            decoys_before += 1;
+                        }
+                    }
+                    Piece::Genuine => {
+                        genuine_at.get_or_insert(decoys_before);
+                        pdf.extend(format!("\n{token}\n").as_bytes());
+                    }
+                }
+            }
+            let found = sala::certificates::token_from_file(&pdf);
+            if let Ok(found) = &found {
+                prop_assert!(sala::certificates::jws::parse(found).is_ok());
+                prop_assert!(
+                    pdf.windows(found.len()).any(|w| w == found.as_bytes()),
+                    "only bytes of the file are taken out"
+                );
+            }
+            // Random bytes next to the line can join a decoy to it, so only a clean count
+            // of decoys is a promise.
+            if let Some(before) = genuine_at
+                && before < MAX_CANDIDATES
+                && pieces
+                    .iter()
+                    .all(|p| matches!(p, Piece::Decoy | Piece::Genuine))
+            {
+                prop_assert_eq!(found, Ok(token.clone()));
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+const PICTURE_CASES: u32 = 60;
+
+/// A small picture of stripes, encoded as `format`.
+fn picture(format: image::ImageFormat, width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 7) as u8, (y * 5) as u8, ((x + y) * 3) as u8])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut bytes, format)
+        .unwrap();
+    bytes.into_inner()
+}
+
+/// The pictures of a course, generated: real PNG, JPEG and GIF files damaged (bytes
+/// overwritten, cut short), their headers claiming any size, and drawings holding every
+/// spelling of a script, an event and a link. Each is prepared or refused with a message
+/// key the interface knows, the check and the preparation agree, every variant fits its
+/// width, and no drawing served holds a script, an event attribute or an outside link.
+#[test]
+fn pictures_are_prepared_within_bounds_or_refused_with_a_reason() {
+    let known = [
+        "check-image-not-image",
+        "check-image-too-large",
+        "check-image-svg-unsafe",
+        "check-image-svg-size",
+        "check-image-svg-too-large",
+    ];
+    let raster = (
+        proptest::sample::select(vec![
+            image::ImageFormat::Png,
+            image::ImageFormat::Jpeg,
+            image::ImageFormat::Gif,
+        ]),
+        1u32..1200,
+        1u32..300,
+        proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+        proptest::option::of(any::<prop::sample::Index>()),
+    )
+        .prop_map(|(format, width, height, writes, cut)| {
+            let mut bytes = picture(format, width, height);
+            for (at, value) in writes {
+                let at = at.index(bytes.len());
+                bytes[at] = value;
+            }
+            if let Some(cut) = cut {
+                bytes.truncate(cut.index(bytes.len()));
+            }
+            ("media/p.png".to_owned(), bytes)
+        });
+    let hostile = proptest::sample::select(vec![
+        "<svg:script>alert(1)</svg:script>",
+        "<script>alert(1)</script>",
+        "<g\nonload=\"alert(1)\"/>",
+        "<g\tonclick='alert(1)'/>",
+        "<a href=\"//evil.example/\"><rect width=\"5\" height=\"5\"/></a>",
+        "<a xlink:href=\"https://evil.example/\"><circle r=\"3\"/></a>",
+        "<image href=\"https://evil.example/p.png\" width=\"9\" height=\"9\"/>",
+        "<image href=\"data:image/svg+xml;base64,PHN2Zy8+\" width=\"9\" height=\"9\"/>",
+        "<use href=\"https://evil.example/s.svg#a\"/>",
+        "<style>@import url(https://evil.example/s.css); rect { fill: red }</style>",
+        "<foreignObject><div>x</div></foreignObject>",
+        "<rect width=\"10\" height=\"10\" fill=\"url(https://evil.example/#g)\"/>",
+        "<text x=\"5\" y=\"20\">ទឹកស្អាត clean water</text>",
+        "<path d=\"M0 0 L 10 10 Z\" stroke=\"#000\"/>",
+        "<animate attributeName=\"href\" to=\"javascript:alert(1)\"/>",
+        "<set attributeName=\"onload\" to=\"alert(1)\"/>",
+        "",
+    ]);
+    let drawing = (proptest::collection::vec(hostile, 0..5), 1u32..2000).prop_map(
+        |(parts, side)| {
+            let svg = format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:svg=\"http://www.w3.org/2000/svg\" \
+                 xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"{side}\" height=\"{side}\">{}\
+                 <circle cx=\"5\" cy=\"5\" r=\"4\"/></svg>",
+                parts.concat()
+            );
+            ("media/d.svg".to_owned(), svg.into_bytes())
+        },
+    );
+    let strategy = prop_oneof![raster, drawing];
+    TestRunner::new(config(PICTURE_CASES))
+        .run(&strategy, |(path, bytes)| {
+            let checked = sala::courses::images::inspect(&path, &bytes);
+            let prepared = sala::courses::images::process(&path, &bytes);
+            match (&checked, &prepared) {
+                (Ok(()), Ok((picture, files))) => {
+                    prop_assert!(!files.is_empty());
+                    for file in files {
+                        // Raster copies are made at phone widths; a drawing keeps its size.
+                        let widest = if file.content_type == "image/svg+xml" {
+                            10_000
+                        } else {
+                            960
+                        };
+                        prop_assert!(file.width <= widest && file.width >= 1);
+                        if file.content_type == "image/svg+xml" {
+                            let text = String::from_utf8_lossy(&file.bytes).to_lowercase();
+                            for banned in [
+                                "script",
+                                "onload",
+                                "onclick",
+                                "evil.example",
+                                "javascript:",
+                                "foreignobject",
+                                "<style",
+                                "<animate",
+                                "<set",
+                            ] {
+                                prop_assert!(!text.contains(banned), "{} in {}", banned, text);
+                            }
+                        }
+                    }
+                    prop_assert!(picture.width >= 1 && picture.width <= 10_000);
+                }
+                (Err(a), Err(b)) => {
+                    prop_assert_eq!(a, b);
+                    prop_assert!(known.contains(a), "{}", a);
+                }
+                _ => prop_assert!(false, "check and preparation disagree: {checked:?}"),
+            }
+            Ok(())
+        })
+        .unwrap();
 }

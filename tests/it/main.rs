@@ -38,3 +38,4 @@ mod password_reset;
 mod quizzes;
 mod security;
 mod sessions;
+mod uploads;
