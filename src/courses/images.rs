@@ -226,6 +226,13 @@ fn clean_svg(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), &'static str> {
         attributes_indent: usvg::Indent::None,
         ..usvg::WriteOptions::default()
     });
+    // usvg folds the viewBox into the drawing; without one again, a browser showing the
+    // drawing narrower than its size (a phone) would cut it instead of scaling it.
+    let clean = clean.replacen(
+        "<svg ",
+        &format!("<svg viewBox=\"0 0 {} {}\" ", size.width(), size.height()),
+        1,
+    );
     Ok((width as u32, height as u32, clean.into_bytes()))
 }
 

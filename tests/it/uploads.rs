@@ -198,6 +198,10 @@ onload="alert(1)">
     assert_eq!(response.headers()["content-type"], "image/svg+xml");
     let served = response.text().await.unwrap();
     assert!(served.contains("<path"), "the shapes are kept: {served}");
+    assert!(
+        served.contains(r#"viewBox="0 0 320 200""#),
+        "it scales on a narrow screen: {served}"
+    );
     for gone in ["script", "alert", "onload", "evil.example", "<image", "<a "] {
         assert!(!served.contains(gone), "{gone} in {served}");
     }
