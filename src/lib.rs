@@ -32,6 +32,7 @@ pub mod organisations;
 pub mod quizzes;
 pub mod reports;
 pub mod secrets;
+pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

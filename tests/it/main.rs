@@ -33,3 +33,4 @@ mod pages;
 mod password_reset;
 mod quizzes;
 mod security;
+mod spreadsheets;
