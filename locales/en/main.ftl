@@ -188,6 +188,7 @@ check-image-too-large = The picture { $image } is too large (more than 40 millio
 check-image-svg-unsafe = The drawing { $image } contains a script, an event or an outside link.
 check-image-svg-size = The drawing { $image } needs a width and a height (or a viewBox).
 check-unsafe-html = This HTML is not allowed in a chapter (scripts, frames, styles, forms, event attributes).
+check-url = The address "{ $url }" is not allowed: give a web address (https://…), an email address (mailto:…) or a path inside the course folder.
 check-quiz-name = A practice check must be named like the chapter: 01-chapter-id.toml.
 check-quiz-unknown-chapter = There is no chapter "{ $chapter }" for this practice check.
 check-quiz-missing = The chapter "{ $chapter }" has no practice check: add this file.

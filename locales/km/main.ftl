@@ -188,6 +188,7 @@ check-image-too-large = រូបភាព { $image } ធំពេក (លើស
 check-image-svg-unsafe = គំនូរ { $image } មានស្គ្រីប ព្រឹត្តិការណ៍ ឬតំណទៅខាងក្រៅ។
 check-image-svg-size = គំនូរ { $image } ត្រូវការ width និង height (ឬ viewBox)។
 check-unsafe-html = HTML នេះមិនត្រូវបានអនុញ្ញាតនៅក្នុងជំពូកទេ (ស្គ្រីប ស៊ុម រចនាប័ទ្ម ទម្រង់ ឬលក្ខណៈព្រឹត្តិការណ៍)។
+check-url = អាសយដ្ឋាន "{ $url }" មិនត្រូវបានអនុញ្ញាតទេ៖ សូមផ្ដល់អាសយដ្ឋានគេហទំព័រ (https://…) អាសយដ្ឋានអ៊ីមែល (mailto:…) ឬផ្លូវទៅឯកសារនៅក្នុងថតវគ្គសិក្សា។
 check-quiz-name = លំហាត់អនុវត្តត្រូវមានឈ្មោះដូចជំពូក៖ 01-chapter-id.toml។
 check-quiz-unknown-chapter = គ្មានជំពូក "{ $chapter }" សម្រាប់លំហាត់អនុវត្តនេះទេ។
 check-quiz-missing = ជំពូក "{ $chapter }" គ្មានលំហាត់អនុវត្តទេ៖ សូមបន្ថែមឯកសារនេះ។
