@@ -29,6 +29,7 @@ mod group_commit;
 mod language;
 mod learning;
 mod migrations;
+mod names;
 mod pages;
 mod password_reset;
 mod quizzes;
