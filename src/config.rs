@@ -48,6 +48,9 @@ pub struct RawSettings {
     pub log: String,
     pub registration: bool,
     pub cookie_key: Option<String>,
+    /// The file holding the key-encryption secret that seals the signing keys; by default
+    /// `<data_dir>/signing.kek`, made on first start.
+    pub key_encryption_key_file: Option<PathBuf>,
     pub trust_proxy: bool,
     pub db_pool_size: u32,
     /// Course folders published on first start; empty to publish none.
@@ -68,6 +71,7 @@ impl Default for RawSettings {
             log: "info".into(),
             registration: true,
             cookie_key: None,
+            key_encryption_key_file: None,
             trust_proxy: false,
             db_pool_size: 8,
             courses_dir: PathBuf::from("courses"),
@@ -139,6 +143,7 @@ pub struct Settings {
     pub log: String,
     pub registration: bool,
     pub cookie_key: Option<SecretString>,
+    pub key_encryption_key_file: Option<PathBuf>,
     pub trust_proxy: bool,
     pub db_pool_size: u32,
     pub courses_dir: Option<PathBuf>,
@@ -212,6 +217,9 @@ impl Settings {
             log: raw.log,
             registration: raw.registration,
             cookie_key: raw.cookie_key.map(SecretString::from),
+            key_encryption_key_file: raw
+                .key_encryption_key_file
+                .filter(|p| !p.as_os_str().is_empty()),
             trust_proxy: raw.trust_proxy,
             db_pool_size: raw.db_pool_size.max(1),
             courses_dir: Some(raw.courses_dir).filter(|d| !d.as_os_str().is_empty()),

@@ -30,6 +30,7 @@ pub mod jobs;
 pub mod learning;
 pub mod organisations;
 pub mod quizzes;
+pub mod rekey;
 pub mod reports;
 pub mod secrets;
 pub mod spreadsheet;

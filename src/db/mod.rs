@@ -19,6 +19,7 @@ pub mod provinces;
 pub mod quizzes;
 pub mod reports;
 pub mod schema;
+pub mod signing_keys;
 mod summary;
 pub mod throttle;
 pub mod tokens;

@@ -26,6 +26,7 @@ mod email;
 mod faults;
 mod final_assessment;
 mod group_commit;
+mod keys;
 mod language;
 mod learning;
 mod migrations;
