@@ -88,7 +88,7 @@ struct Fixture {
     coordinator: String,
 }
 
-fn prepare(db: &Db, postgres: bool, key: &[u8], base: &str) -> Fixture {
+fn prepare(db: &Db, postgres: bool, key: &[u8], kek: &[u8], base: &str) -> Fixture {
     let d = Dialect { postgres };
     let course = seed::seed(db, &d);
     let hash = sala::accounts::password::hash(
@@ -182,7 +182,7 @@ fn prepare(db: &Db, postgres: bool, key: &[u8], base: &str) -> Fixture {
     }
 
     // Certificates for the finished learners whose id ends in 01.
-    let authority = sala::certificates::Authority::new(key, base.parse().expect("url"), "KH");
+    let authority = sala::certificates::Authority::new(key, kek, base.parse().expect("url"), "KH");
     let finished = db
         .blocking(|conn| {
             Ok::<_, DbError>(ids(
@@ -670,6 +670,9 @@ fn main() {
     let dir = seed::temporary_dir("sala-bench-server");
     let (url, admin) = seed::database(postgres, name, &dir);
     let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
+    // The server finds the key-encryption secret in its data folder, as on a first start.
+    std::fs::create_dir_all(dir.join("data")).expect("data folder");
+    let kek = sala::secrets::key_encryption_key(None, &dir.join("data")).expect("secret");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -677,7 +680,13 @@ fn main() {
     let started = Instant::now();
     let fixture = {
         let db = seed::open_published(&url);
-        prepare(&db, postgres, &key, &format!("http://127.0.0.1:{port}/"))
+        prepare(
+            &db,
+            postgres,
+            &key,
+            kek.expose(),
+            &format!("http://127.0.0.1:{port}/"),
+        )
     };
     let rows = {
         let db = Db::connect(&DatabaseUrl::parse(&url).expect("url"), 1).expect("database");

@@ -2,9 +2,12 @@
 //! after a lost disk, in one folder.
 //!
 //! A backup folder holds the database (`sala.db`, a consistent SQLite copy made while Sala
-//! runs; or `sala.pgdump`, PostgreSQL's own `pg_dump` in its custom format) and the cookie
-//! key (`cookie.key`) that sessions, join links and the signing keys stored in the database
-//! depend on. Without the key the certificates' signing keys cannot be opened.
+//! runs; or `sala.pgdump`, PostgreSQL's own `pg_dump` in its custom format), the cookie
+//! key (`cookie.key`) that sessions and join links depend on, and the key-encryption secret
+//! (`signing.kek`) that opens the signing keys stored in the database, when it lives in
+//! the data folder. When it is configured elsewhere (`SALA_KEY_ENCRYPTION_KEY_FILE`, to
+//! keep it apart from the data), it is left out, and the command says so: keeping a copy
+//! of it is then the operator's duty, for without it no certificate can be signed again.
 
 use std::fs;
 use std::io::Write;
@@ -19,6 +22,7 @@ use crate::db::{Db, DbError, backup as db_backup};
 const SQLITE_FILE: &str = "sala.db";
 const PG_FILE: &str = "sala.pgdump";
 const KEY_FILE: &str = "cookie.key";
+const KEK_FILE: &str = crate::secrets::KEK_FILE_NAME;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -40,12 +44,17 @@ pub enum BackupError {
     Db(#[from] DbError),
 }
 
-/// What was copied, for the one line the command prints.
+/// What was copied, for the lines the command prints.
 #[derive(Debug)]
 pub struct Copied {
     pub database: PathBuf,
     pub bytes: u64,
     pub key: bool,
+    /// Whether `signing.kek` was copied.
+    pub kek: bool,
+    /// The key-encryption secret configured outside the data folder, which a backup
+    /// neither holds nor restores.
+    pub kek_elsewhere: Option<PathBuf>,
 }
 
 /// Copies the database and the cookie key into `dir` while Sala may be running.
@@ -72,12 +81,18 @@ pub fn backup(settings: &Settings, db: &Db, dir: &Path) -> Result<Copied, Backup
             to
         }
     };
-    let key = copy_key(&settings.data_dir, dir)?;
+    let key = copy_key(&settings.data_dir, dir, KEY_FILE)?;
+    let kek = match &settings.key_encryption_key_file {
+        None => copy_key(&settings.data_dir, dir, KEK_FILE)?,
+        Some(_) => false,
+    };
     let bytes = fs::metadata(&database).map_or(0, |m| m.len());
     Ok(Copied {
         database,
         bytes,
         key,
+        kek,
+        kek_elsewhere: settings.key_encryption_key_file.clone(),
     })
 }
 
@@ -115,12 +130,18 @@ pub fn restore(settings: &Settings, dir: &Path) -> Result<Copied, BackupError> {
         }
         _ => return Err(BackupError::NotABackup(dir.display().to_string())),
     };
-    let key = copy_key(dir, &settings.data_dir)?;
+    let key = copy_key(dir, &settings.data_dir, KEY_FILE)?;
+    let kek = match &settings.key_encryption_key_file {
+        None => copy_key(dir, &settings.data_dir, KEK_FILE)?,
+        Some(_) => false,
+    };
     let bytes = fs::metadata(&database).map_or(0, |m| m.len());
     Ok(Copied {
         database,
         bytes,
         key,
+        kek,
+        kek_elsewhere: settings.key_encryption_key_file.clone(),
     })
 }
 
@@ -170,16 +191,17 @@ fn prepare_empty(dir: &Path) -> Result<(), BackupError> {
     Ok(())
 }
 
-/// Copies `cookie.key` from one folder to the other (mode 0600) when there is one; a key
-/// given in the configuration (`SALA_COOKIE_KEY`) is the operator's to keep.
-fn copy_key(from: &Path, to: &Path) -> Result<bool, BackupError> {
-    let source = from.join(KEY_FILE);
+/// Copies a secret's file (`cookie.key`, `signing.kek`) from one folder to the other (mode
+/// 0600) when there is one; a secret given in the configuration (`SALA_COOKIE_KEY`,
+/// `SALA_KEY_ENCRYPTION_KEY_FILE`) is the operator's to keep.
+fn copy_key(from: &Path, to: &Path, name: &str) -> Result<bool, BackupError> {
+    let source = from.join(name);
     let bytes = match fs::read(&source) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(BackupError::File(source.display().to_string(), e)),
     };
-    let target = to.join(KEY_FILE);
+    let target = to.join(name);
     let shown = target.display().to_string();
     fs::create_dir_all(to).map_err(|e| BackupError::File(shown.clone(), e))?;
     let mut options = fs::OpenOptions::new();

@@ -1,5 +1,5 @@
 //! The command line: `sala [serve]`, `sala migrate`, `sala admin create`, `sala course`,
-//! `sala verify`, `sala keys rotate`, `sala backup`, `sala restore`.
+//! `sala verify`, `sala keys rotate`, `sala keys rotate-kek`, `sala backup`, `sala restore`.
 //! Flags override `SALA_*` variables, which override `sala.toml`, which overrides defaults.
 
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ use crate::courses::publish::{self, CourseError, Outcome};
 use crate::courses::source::SourceFiles;
 use crate::courses::{Problem, check};
 use crate::i18n::Lang;
+use crate::rekey;
 use crate::startup::{self, Application};
 use crate::telemetry;
 
@@ -91,8 +92,9 @@ enum Command {
         #[arg(long)]
         jwks: Vec<PathBuf>,
     },
-    /// Copy the database and the cookie key into DIR (a new or empty folder) while Sala
-    /// runs: SQLite's online copy, or pg_dump on PostgreSQL
+    /// Copy the database, the cookie key and (when it is in the data folder) the
+    /// key-encryption secret into DIR (a new or empty folder) while Sala runs: SQLite's
+    /// online copy, or pg_dump on PostgreSQL
     Backup { dir: PathBuf },
     /// Put a backup made by `sala backup` back in place; stop every instance first
     Restore { dir: PathBuf },
@@ -111,6 +113,10 @@ enum KeysCommand {
         #[arg(long)]
         org: String,
     },
+    /// Replace the key-encryption secret: every signing key is sealed again under a new
+    /// secret in one transaction, then the new secret takes the old one's file. Stop every
+    /// instance first, and give the new file to each before starting them again
+    RotateKek,
 }
 
 #[derive(Subcommand)]
@@ -175,6 +181,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Keys {
             command: KeysCommand::Rotate { org },
         } => rotate(&settings, &org),
+        Command::Keys {
+            command: KeysCommand::RotateKek,
+        } => rotate_kek(&settings),
         Command::Serve => serve(settings),
         Command::Backup { dir } => {
             startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
@@ -185,8 +194,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 settings.database.display(),
                 copied.database.display(),
                 copied.bytes,
-                if copied.key { ", with cookie.key" } else { "" }
+                secrets_copied(&copied)
             ));
+            if let Some(kek) = &copied.kek_elsewhere {
+                say(&format!(
+                    "The key-encryption secret {} is not in this backup: keep a copy of it \
+                     apart (without it no certificate can be signed after a restore).",
+                    kek.display()
+                ));
+            }
             Ok(())
         }
         Command::Restore { dir } => {
@@ -195,8 +211,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 "Restored {} from {}{}. Start Sala again.",
                 settings.database.display(),
                 dir.display(),
-                if copied.key { ", with cookie.key" } else { "" }
+                secrets_copied(&copied)
             ));
+            if let Some(kek) = &copied.kek_elsewhere {
+                say(&format!(
+                    "The key-encryption secret is read from {}: it must be the one this \
+                     backup's signing keys were sealed with.",
+                    kek.display()
+                ));
+            }
             Ok(())
         }
         Command::Course { command } => course(settings, command),
@@ -241,6 +264,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
     }
     .map(|()| ExitCode::SUCCESS)
+}
+
+/// ", with cookie.key and signing.kek", as far as they were copied.
+fn secrets_copied(copied: &backup::Copied) -> String {
+    match (copied.key, copied.kek) {
+        (true, true) => ", with cookie.key and signing.kek".into(),
+        (true, false) => ", with cookie.key".into(),
+        (false, true) => ", with signing.kek".into(),
+        (false, false) => String::new(),
+    }
 }
 
 fn verify(settings: &Settings, file: &Path, jwks: &[PathBuf]) -> Result<ExitCode, String> {
@@ -308,6 +341,20 @@ fn verify(settings: &Settings, file: &Path, jwks: &[PathBuf]) -> Result<ExitCode
 #[derive(serde::Deserialize)]
 struct JwkSet {
     keys: Vec<certificates::Jwk>,
+}
+
+fn rotate_kek(settings: &Settings) -> Result<(), String> {
+    startup::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+    let db = startup::open_database(settings).map_err(|e| e.to_string())?;
+    let authority = startup::certificate_authority(settings).map_err(|e| e.to_string())?;
+    let rotated = rekey::rotate(settings, &db, &authority).map_err(|e| e.to_string())?;
+    say(&format!(
+        "{} signing key(s) are now sealed under the new key-encryption secret in {}. \
+         Give that file to every instance before starting them again; the old secret opens nothing now.",
+        rotated.keys,
+        rotated.path.display()
+    ));
+    Ok(())
 }
 
 fn rotate(settings: &Settings, org: &str) -> Result<(), String> {

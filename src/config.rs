@@ -51,6 +51,9 @@ pub struct RawSettings {
     pub log: String,
     pub registration: bool,
     pub cookie_key: Option<String>,
+    /// The file holding the key-encryption secret that seals the signing keys; by default
+    /// `<data_dir>/signing.kek`, made on first start.
+    pub key_encryption_key_file: Option<PathBuf>,
     pub trust_proxy: bool,
     /// Behind a trusted proxy, read RFC 7239's `Forwarded` header instead of
     /// `X-Forwarded-For` (only if the proxy sets it and drops what clients send).
@@ -85,6 +88,7 @@ impl Default for RawSettings {
             log: "info".into(),
             registration: true,
             cookie_key: None,
+            key_encryption_key_file: None,
             trust_proxy: false,
             proxy_forwarded: false,
             session_idle_minutes: 120,
@@ -164,6 +168,7 @@ pub struct Settings {
     pub log: String,
     pub registration: bool,
     pub cookie_key: Option<SecretString>,
+    pub key_encryption_key_file: Option<PathBuf>,
     pub trust_proxy: bool,
     pub proxy_forwarded: bool,
     pub session_idle_minutes: u32,
@@ -243,6 +248,9 @@ impl Settings {
             log: raw.log,
             registration: raw.registration,
             cookie_key: raw.cookie_key.map(SecretString::from),
+            key_encryption_key_file: raw
+                .key_encryption_key_file
+                .filter(|p| !p.as_os_str().is_empty()),
             trust_proxy: raw.trust_proxy,
             proxy_forwarded: raw.proxy_forwarded,
             session_idle_minutes: raw.session_idle_minutes,

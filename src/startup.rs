@@ -50,6 +50,8 @@ pub enum StartupError {
     Secret(#[from] SecretError),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
+    #[error("the signing keys could not be checked: {0}")]
+    Keys(String),
 }
 
 /// Makes sure the data directory exists and can be written to.
@@ -176,11 +178,8 @@ impl Application {
             // Bound to "any free port": links in pages and emails name the real one.
             let _ = settings.base_url.set_port(Some(port));
         }
-        let certificates = Arc::new(Authority::new(
-            &key,
-            settings.base_url.clone(),
-            &settings.serial_prefix,
-        ));
+        let certificates = Arc::new(certificate_authority_with(&settings, &key)?);
+        adopt_legacy_keys(&db, &certificates).await?;
         let clock = Clock::default();
         let jobs = Jobs::default();
         let sender = Sender {
@@ -259,14 +258,53 @@ impl Application {
 }
 
 /// The certificate authority for command-line use (`sala keys`, `sala verify`): the same
-/// instance secret and public address as the server.
+/// secrets and public address as the server.
 pub fn certificate_authority(settings: &Settings) -> Result<Authority, StartupError> {
     let key = secrets::cookie_key(settings.cookie_key.as_ref(), &settings.data_dir)?;
+    certificate_authority_with(settings, &key)
+}
+
+fn certificate_authority_with(
+    settings: &Settings,
+    cookie_key: &[u8],
+) -> Result<Authority, StartupError> {
+    let kek = secrets::key_encryption_key(
+        settings.key_encryption_key_file.as_deref(),
+        &settings.data_dir,
+    )?;
     Ok(Authority::new(
-        &key,
+        cookie_key,
+        kek.expose(),
         settings.base_url.clone(),
         &settings.serial_prefix,
     ))
+}
+
+/// Signing keys sealed under the cookie key by earlier versions are sealed again under
+/// the key-encryption secret, in one transaction, so that the cookie key can be replaced.
+/// Keys that open under neither are reported, not touched: signing with them fails until
+/// the right key-encryption secret is put back.
+async fn adopt_legacy_keys(db: &Db, authority: &Arc<Authority>) -> Result<(), StartupError> {
+    let authority = Arc::clone(authority);
+    let adopted = db
+        .write(move |conn| authority.adopt_legacy_keys(conn))
+        .await
+        .map_err(|e| StartupError::Keys(e.to_string()))?;
+    if adopted.resealed > 0 {
+        tracing::info!(
+            keys = adopted.resealed,
+            "sealed the signing keys under the key-encryption secret instead of the cookie key"
+        );
+    }
+    if adopted.unreadable > 0 {
+        tracing::error!(
+            keys = adopted.unreadable,
+            "signing keys open under neither the key-encryption secret nor the cookie key: \
+             certificates cannot be signed until the key-encryption secret they were sealed \
+             with is put back (SALA_KEY_ENCRYPTION_KEY_FILE)"
+        );
+    }
+    Ok(())
 }
 
 /// A name for this running instance, unique among instances sharing a database: it marks

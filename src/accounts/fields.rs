@@ -98,15 +98,50 @@ fn is_khmer(c: char) -> bool {
     ('\u{1780}'..='\u{17FF}').contains(&c) || ('\u{19E0}'..='\u{19FF}').contains(&c)
 }
 
+/// Characters no name holds: control characters (NUL, escape, …; line breaks and tabs
+/// only become spaces) and the invisible marks that reorder or hide text around them
+/// (bidi embeddings, overrides, isolates and marks, line and paragraph separators, the
+/// byte-order mark, interlinear annotations). The zero-width space and joiners that
+/// Khmer uses stay allowed.
+fn forbidden_in_name(c: char) -> bool {
+    (c.is_control() && !c.is_whitespace())
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// The characters of a name: none forbidden, and every one printable on a certificate.
+/// `raw` is the name as typed, `name` as it will be kept.
+pub fn name_characters(field: &'static str, raw: &str, name: &str) -> Result<(), FieldError> {
+    if raw.chars().any(forbidden_in_name) {
+        return Err(FieldError::new(field, "error-name-characters"));
+    }
+    if crate::certificates::pdf::undrawable(name).is_some() {
+        return Err(FieldError::new(field, "error-name-unprintable"));
+    }
+    Ok(())
+}
+
 impl PersonNames {
-    pub fn parse(km: &str, latin: &str) -> Result<Self, Vec<FieldError>> {
-        let km = collapse_spaces(km);
-        let latin = collapse_spaces(latin);
+    pub fn parse(raw_km: &str, raw_latin: &str) -> Result<Self, Vec<FieldError>> {
+        let km = collapse_spaces(raw_km);
+        let latin = collapse_spaces(raw_latin);
         let mut errors = Vec::new();
         if km.is_empty() {
             errors.push(FieldError::new("name_km", "error-name-km-missing"));
         } else if km.chars().count() > MAX_NAME_CHARS {
             errors.push(FieldError::new("name_km", "error-name-long"));
+        } else if let Err(error) = name_characters("name_km", raw_km, &km) {
+            errors.push(error);
         } else if !km.chars().any(is_khmer) {
             errors.push(FieldError::new("name_km", "error-name-km-script"));
         }
@@ -114,6 +149,8 @@ impl PersonNames {
             errors.push(FieldError::new("name_latin", "error-name-latin-missing"));
         } else if latin.chars().count() > MAX_NAME_CHARS {
             errors.push(FieldError::new("name_latin", "error-name-long"));
+        } else if let Err(error) = name_characters("name_latin", raw_latin, &latin) {
+            errors.push(error);
         } else if latin.chars().any(is_khmer) || !latin.chars().any(char::is_alphabetic) {
             errors.push(FieldError::new("name_latin", "error-name-latin-script"));
         }
@@ -165,6 +202,43 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn names_refuse_controls_bidi_overrides_and_what_the_certificate_cannot_print() {
+        let message = |km: &str, latin: &str| {
+            PersonNames::parse(km, latin)
+                .err()
+                .unwrap_or_default()
+                .first()
+                .map(|e| (e.field, e.message))
+        };
+        assert_eq!(
+            message("សុខ", "Sok\u{0}"),
+            Some(("name_latin", "error-name-characters"))
+        );
+        assert_eq!(
+            message("សុខ\u{202E}", "Sok"),
+            Some(("name_km", "error-name-characters"))
+        );
+        assert_eq!(
+            message("សុខ", "Sok\u{2067}x"),
+            Some(("name_latin", "error-name-characters"))
+        );
+        assert_eq!(
+            message("សុខ", "Sok 李"),
+            Some(("name_latin", "error-name-unprintable"))
+        );
+        assert_eq!(
+            message("សុខ 😀", "Sok"),
+            Some(("name_km", "error-name-unprintable"))
+        );
+        // Line breaks and tabs become spaces; Khmer's zero-width space prints.
+        assert_eq!(message("សុខ\u{200B}ចាន់", "Sok\tChan"), None);
+        assert_eq!(
+            PersonNames::parse("សុខ", "Sok\nChan").map(|n| n.latin),
+            Ok("Sok Chan".to_owned())
+        );
     }
 
     #[test]

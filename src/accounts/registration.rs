@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::fields::short_text;
+use super::fields::{name_characters, short_text};
 use super::profile::parse_profile;
 use super::tokens::{TokenPurpose, random_token};
 use super::{AccountError, Email, FieldError, Password, PersonNames, Profile, User, password};
@@ -144,6 +144,7 @@ pub fn create_admin(
     now: NaiveDateTime,
 ) -> Result<(Email, String), AccountError> {
     let email = Email::parse(email).map_err(|e| AccountError::Invalid(vec![e]))?;
+    let raw_latin = name_latin;
     let name_latin =
         short_text(name_latin, "name_latin", 100).map_err(|e| AccountError::Invalid(vec![e]))?;
     if name_latin.is_empty() {
@@ -152,8 +153,12 @@ pub fn create_admin(
             "error-name-latin-missing",
         ));
     }
-    let name_km =
+    let name_km_kept =
         short_text(name_km, "name_km", 100).map_err(|e| AccountError::Invalid(vec![e]))?;
+    name_characters("name_latin", raw_latin, &name_latin)
+        .and_then(|()| name_characters("name_km", name_km, &name_km_kept))
+        .map_err(|e| AccountError::Invalid(vec![e]))?;
+    let name_km = name_km_kept;
     let token = random_token();
     let digest = super::tokens::digest(&token);
     db.blocking_write(|conn| {

@@ -1,7 +1,10 @@
 //! Issuing keys: one Ed25519 key per organisation at a time, generated on first use. The
-//! private half is stored sealed (XChaCha20-Poly1305) under a key derived from the instance
-//! secret, bound to its organisation, name and public half so that it opens only in its own
-//! row; it is opened only to sign, never logged and never sent anywhere.
+//! private half is stored sealed (XChaCha20-Poly1305) under a key derived from the
+//! key-encryption secret (`secrets::key_encryption_key`, apart from the cookie key), bound to
+//! its organisation, name and public half so that it opens only in its own row; it is
+//! opened only to sign, never logged and never sent anywhere. Keys sealed by earlier
+//! versions under the cookie key are opened with [`Sealer::legacy`] once, at start, and
+//! sealed again under the key-encryption secret.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,22 +20,35 @@ const NONCE_BYTES: usize = 24;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    #[error("a sealed signing key could not be opened (was the instance secret changed?)")]
+    #[error(
+        "a sealed signing key could not be opened (is this the key-encryption secret it was sealed with?)"
+    )]
     Unseal,
     #[error("a stored public key is not an Ed25519 key")]
     Public,
 }
 
-/// Seals and opens private keys with a key derived from the instance secret.
+/// Seals and opens private keys with a key derived from a secret.
 pub struct Sealer {
     cipher: XChaCha20Poly1305,
 }
 
 impl Sealer {
-    pub fn from_secret(secret: &[u8]) -> Self {
+    /// The sealer of the key-encryption secret: the one keys are sealed with.
+    pub fn from_kek(key_encryption_key: &[u8]) -> Self {
+        Self::derive(key_encryption_key, b"signing-key-seal-kek-v1")
+    }
+
+    /// The sealer earlier versions used, derived from the cookie key: only to open keys
+    /// sealed before the key-encryption secret existed, so they can be sealed again.
+    pub fn legacy(cookie_key: &[u8]) -> Self {
+        Self::derive(cookie_key, b"signing-key-seal-v1")
+    }
+
+    fn derive(secret: &[u8], info: &[u8]) -> Self {
         let mut key = [0u8; 32];
         // Infallible for a 32-byte output (HKDF allows up to 255 × 32 bytes).
-        let _ = Hkdf::<Sha256>::new(Some(b"sala"), secret).expand(b"signing-key-seal-v1", &mut key);
+        let _ = Hkdf::<Sha256>::new(Some(b"sala"), secret).expand(info, &mut key);
         Sealer {
             cipher: XChaCha20Poly1305::new(&key.into()),
         }
@@ -119,15 +135,18 @@ mod tests {
 
     #[test]
     fn a_sealed_key_opens_only_with_the_same_secret_and_name() {
-        let sealer = Sealer::from_secret(&[7u8; 64]);
+        let sealer = Sealer::from_kek(&[7u8; 32]);
         let key = generate();
         let sealed = sealer.seal(&key, "key-1");
         assert!(!sealed.windows(32).any(|w| w == key.as_bytes()));
         let opened = sealer.open(&sealed, "key-1").expect("opens");
         assert_eq!(opened.as_bytes(), key.as_bytes());
         assert_eq!(sealer.open(&sealed, "key-2").err(), Some(KeyError::Unseal));
-        let other = Sealer::from_secret(&[8u8; 64]);
+        let other = Sealer::from_kek(&[8u8; 32]);
         assert_eq!(other.open(&sealed, "key-1").err(), Some(KeyError::Unseal));
+        // The cookie-key sealer of earlier versions never opens what the KEK sealed.
+        let legacy = Sealer::legacy(&[7u8; 32]);
+        assert_eq!(legacy.open(&sealed, "key-1").err(), Some(KeyError::Unseal));
         assert_eq!(
             sealer.open(&sealed[..10], "key-1").err(),
             Some(KeyError::Unseal)

@@ -12,6 +12,7 @@ pub mod embedded;
 pub mod jws;
 pub mod keys;
 pub mod pdf;
+mod sealing;
 pub mod serial;
 pub mod signatories;
 pub mod status_list;
@@ -34,6 +35,7 @@ use crate::organisations::{Organisation, OrganisationId};
 
 pub use credential::Party;
 pub use keys::{Jwk, KeyError, Sealer};
+pub use sealing::Adopted;
 pub use serial::{Serial, SerialError};
 pub use verify::{Facts, Verdict, Why};
 
@@ -71,6 +73,8 @@ pub const MAX_REASON_CHARS: usize = 500;
 
 pub struct Authority {
     sealer: Sealer,
+    /// Opens keys sealed under the cookie key by earlier versions (`adopt_legacy_keys`).
+    legacy: Sealer,
     base: Url,
     serial_prefix: String,
     /// Keys the learner identifiers in credentials, so they are stable for a learner but
@@ -79,14 +83,22 @@ pub struct Authority {
 }
 
 impl Authority {
-    pub fn new(instance_secret: &[u8], base: Url, serial_prefix: &str) -> Self {
+    /// `instance_secret` is the cookie key (it keys the learners' subject ids, and opens
+    /// keys sealed by earlier versions); `key_encryption_key` seals the signing keys.
+    pub fn new(
+        instance_secret: &[u8],
+        key_encryption_key: &[u8],
+        base: Url,
+        serial_prefix: &str,
+    ) -> Self {
         let subject_key: [u8; 32] = Sha256::new()
             .chain_update(b"sala certificate subjects")
             .chain_update(instance_secret)
             .finalize()
             .into();
         Authority {
-            sealer: Sealer::from_secret(instance_secret),
+            sealer: Sealer::from_kek(key_encryption_key),
+            legacy: Sealer::legacy(instance_secret),
             base,
             serial_prefix: serial_prefix.to_owned(),
             subject_key,
@@ -208,12 +220,7 @@ impl Authority {
     /// Opens a stored key: the sealed half must open under this row's binding and match
     /// its public half.
     fn open(&self, row: &KeyRow) -> Result<SigningKey, CertError> {
-        let binding = seal_binding(row.organisation_id, &row.name, &row.public_key);
-        let key = self.sealer.open(&row.sealed_private_key, &binding)?;
-        if key.verifying_key().as_bytes().as_slice() != row.public_key.as_slice() {
-            return Err(KeyError::Unseal.into());
-        }
-        Ok(key)
+        Ok(open_with(&self.sealer, row)?)
     }
 
     /// `sala keys rotate`: retires the organisation's key and makes a new one. Certificates
@@ -493,9 +500,20 @@ impl Authority {
     }
 }
 
+/// Opens a stored key with `sealer`: it must open under the row's binding and match the
+/// row's public half.
+fn open_with(sealer: &Sealer, row: &KeyRow) -> Result<SigningKey, KeyError> {
+    let binding = seal_binding(row.organisation_id, &row.name, &row.public_key);
+    let key = sealer.open(&row.sealed_private_key, &binding)?;
+    if key.verifying_key().as_bytes().as_slice() != row.public_key.as_slice() {
+        return Err(KeyError::Unseal);
+    }
+    Ok(key)
+}
+
 /// What a sealed key is bound to: its organisation, name and public half, so that it
 /// opens only in its own row.
-fn seal_binding(organisation: i64, name: &str, public: &[u8]) -> String {
+pub fn seal_binding(organisation: i64, name: &str, public: &[u8]) -> String {
     let hex: String = public.iter().map(|b| format!("{b:02x}")).collect();
     format!("{organisation}/{name}/{hex}")
 }

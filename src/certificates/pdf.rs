@@ -8,6 +8,7 @@
 //! each run gets its font; rustybuzz measures the runs to centre lines and to shrink long
 //! titles until they fit.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
@@ -227,6 +228,64 @@ fn runs(text: &str) -> Vec<(bool, &str)> {
     out
 }
 
+/// The first character of `text` the certificate's fonts cannot draw (shaped as the PDF
+/// shapes it, in its run's font, regular and bold), if there is one. A name is checked with
+/// this when it is given, so that it is never found out at printing.
+pub fn undrawable(text: &str) -> Option<char> {
+    let fonts = FONTS.as_ref()?;
+    runs(text).into_iter().find_map(|(khmer, run)| {
+        let faces = if khmer { &fonts.khmer } else { &fonts.latin };
+        faces.iter().find_map(|face| {
+            let shaped = face.shape(run);
+            shaped
+                .glyph_infos()
+                .iter()
+                .find(|info| info.glyph_id == 0)
+                .and_then(|info| run.get(info.cluster as usize..)?.chars().next())
+        })
+    })
+}
+
+/// Control characters and the invisible marks that reorder text: never drawn.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// `text` as the fonts can draw it. Names are checked when they are given, but one kept
+/// from before that check (or a course's text) may still hold a character the fonts lack,
+/// which would make the whole PDF invalid: controls and invisible marks are left out and
+/// any other undrawable character is printed as `?`. [`Cow::Owned`] says it was changed.
+fn drawable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(invisible) && undrawable(text).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut one = [0u8; 4];
+    Cow::Owned(
+        text.chars()
+            .filter(|c| !invisible(*c))
+            .map(|c| {
+                if c.is_whitespace() || undrawable(c.encode_utf8(&mut one)).is_none() {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect(),
+    )
+}
+
 /// Fluent wraps arguments in invisible isolation marks, which a PDF font cannot draw.
 fn plain(text: &str) -> String {
     text.chars()
@@ -255,7 +314,8 @@ impl Pen<'_, '_> {
     }
 
     fn width(&self, text: &str, size: f32, weight: Weight) -> f32 {
-        runs(text)
+        let text = drawable(text);
+        runs(&text)
             .iter()
             .map(|(khmer, run)| self.face(*khmer, weight).width(run, size))
             .sum()
@@ -264,7 +324,8 @@ impl Pen<'_, '_> {
     /// Draws `text` with its baseline at `y`, starting at `x`.
     fn text(&mut self, text: &str, x: f32, y: f32, size: f32, weight: Weight) {
         let mut x = x;
-        for (khmer, run) in runs(text) {
+        let text = drawable(text);
+        for (khmer, run) in runs(&text) {
             let face = self.face(khmer, weight);
             let glyphs = face.glyphs(run, khmer);
             self.surface.draw_glyphs(
@@ -385,6 +446,7 @@ struct LabelSet {
     version: String,
     date: String,
     verify: String,
+    name_changed: String,
 }
 
 impl LabelSet {
@@ -400,6 +462,7 @@ impl LabelSet {
             version: t("pdf-version"),
             date: t("pdf-date"),
             verify: t("pdf-verify"),
+            name_changed: t("pdf-name-changed"),
         }
     }
 }
@@ -465,6 +528,19 @@ fn draw_sheet(pen: &mut Pen<'_, '_>, sheet: &Sheet) {
     );
     pen.centred(&sheet.learner_km, cx, 236.0, 26.0, Weight::Bold, wide);
     pen.centred(&sheet.learner_latin, cx, 262.0, 17.0, Weight::Bold, wide);
+    if matches!(drawable(&sheet.learner_km), Cow::Owned(_))
+        || matches!(drawable(&sheet.learner_latin), Cow::Owned(_))
+    {
+        // Said on the sheet: the name printed is not exactly the name certified.
+        pen.centred(
+            &format!("{} · {}", l.km.name_changed, l.en.name_changed),
+            cx,
+            274.0,
+            7.5,
+            Weight::Regular,
+            wide,
+        );
+    }
     pen.centred(
         &format!("{} · {}", l.km.completed, l.en.completed),
         cx,
@@ -648,9 +724,25 @@ pub fn certificate(sheet: &Sheet, now: NaiveDateTime) -> Result<Vec<u8>, PdfErro
     )
 }
 
-/// A cohort's certificates, one per page, for a coordinator to print.
+/// A cohort's certificates, one per page, for a coordinator to print. One sheet that
+/// cannot be made never fails the others: if the whole fails, each sheet is tried alone,
+/// those that fail are left out (and logged by serial), and the rest are printed.
 pub fn cohort(sheets: &[Sheet], title: &str, now: NaiveDateTime) -> Result<Vec<u8>, PdfError> {
-    document(sheets, title, now)
+    let error = match document(sheets, title, now) {
+        Ok(pdf) => return Ok(pdf),
+        Err(error) => error,
+    };
+    let (good, bad): (Vec<&Sheet>, Vec<&Sheet>) = sheets
+        .iter()
+        .partition(|sheet| document(std::slice::from_ref(*sheet), title, now).is_ok());
+    for sheet in &bad {
+        tracing::warn!(serial = %sheet.serial, %error, "a certificate left out of a cohort PDF");
+    }
+    if good.is_empty() {
+        return Err(error);
+    }
+    let good: Vec<Sheet> = good.into_iter().cloned().collect();
+    document(&good, title, now)
 }
 
 /// A signature picture made fit for a black-and-white laser printer: flattened onto

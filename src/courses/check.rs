@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
@@ -14,7 +14,7 @@ use super::format::{
 use super::source::{SourceFiles, hex};
 use super::{
     AnswerOption, Bilingual, ChapterSource, CourseMeta, CourseSource, Problem, Question,
-    QuestionKind, SignatoryRef, Video, images,
+    QuestionKind, SignatoryRef, Video, images, urls,
 };
 use crate::organisations::Slug;
 
@@ -613,6 +613,10 @@ fn parse_chapter_file(
                 find_line(text, "[video]"),
                 "check-video",
             ));
+        } else if let Some(url) = v.url.as_deref().filter(|url| !urls::allowed(url, path)) {
+            problems.push(
+                Problem::new(path, video_url_line(text), "check-url").with("url", shown(url)),
+            );
         }
         (v.url, v.size_mb, v.transcript)
     });
@@ -624,6 +628,22 @@ fn parse_chapter_file(
         body: body.to_owned(),
         sections,
     })
+}
+
+/// The line of a chapter's `[video]` url: the first `url` setting after `[video]`.
+fn video_url_line(text: &str) -> Option<usize> {
+    let video = text.find("[video]")?;
+    let after = &text[video..];
+    let offset = after
+        .match_indices("url")
+        .find(|(i, _)| after[..*i].ends_with('\n') && after[i + 3..].trim_start().starts_with('='))
+        .map_or(0, |(i, _)| i);
+    Some(line_at(text, video + offset))
+}
+
+/// An address as quoted in a problem: control characters made visible, and not too long.
+fn shown(url: &str) -> String {
+    url.chars().take(80).flat_map(char::escape_debug).collect()
 }
 
 /// Raw HTML that could run code or change the page is refused (the rest is sanitised at
@@ -690,8 +710,28 @@ fn scan_markdown(
                     media.check(&media_path(&dest), path, line(start), problems);
                 }
             }
-            Event::Html(html) | Event::InlineHtml(html) if unsafe_html(&html) => {
-                problems.push(Problem::new(path, line(range.start), "check-unsafe-html"));
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) if link_type != LinkType::Email && !urls::allowed(&dest_url, path) => {
+                problems.push(
+                    Problem::new(path, line(range.start), "check-url")
+                        .with("url", shown(&dest_url)),
+                );
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                if unsafe_html(&html) {
+                    problems.push(Problem::new(path, line(range.start), "check-unsafe-html"));
+                }
+                for url in urls::in_html(&html) {
+                    if !urls::allowed(&url, path) {
+                        problems.push(
+                            Problem::new(path, line(range.start), "check-url")
+                                .with("url", shown(&url)),
+                        );
+                    }
+                }
             }
             _ => {}
         }

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod prepare;
 pub mod publish;
 pub mod source;
+pub mod urls;
 
 use serde::{Deserialize, Serialize};
 

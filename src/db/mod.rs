@@ -22,6 +22,7 @@ pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod signatories;
+pub mod signing_keys;
 mod summary;
 pub mod throttle;
 pub mod tokens;

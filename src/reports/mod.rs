@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use crate::spreadsheet::CsvSheet;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
@@ -209,47 +211,43 @@ pub struct Listing {
     pub search: String,
 }
 
-/// The people list as CSV for a spreadsheet: UTF-8 with a byte-order mark, so that
-/// spreadsheet programs show Khmer rather than mojibake.
+/// The people list as CSV for a spreadsheet, written by the one CSV writer
+/// ([`CsvSheet`]: a byte-order mark, and names that look like formulas shown as text).
 pub fn people_csv(people: &[Person]) -> Result<Vec<u8>, csv::Error> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record([
-            "name_km",
-            "name_latin",
-            "email",
-            "office",
-            "province",
-            "stage",
-            "chapters_read",
-            "invited_at",
-            "started_at",
-            "last_activity",
-            "completed_at",
+    let mut sheet = CsvSheet::new();
+    sheet.row([
+        "name_km",
+        "name_latin",
+        "email",
+        "office",
+        "province",
+        "stage",
+        "chapters_read",
+        "invited_at",
+        "started_at",
+        "last_activity",
+        "completed_at",
+    ])?;
+    let at = |t: Option<NaiveDateTime>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    for p in people {
+        sheet.row([
+            p.name_km.as_str(),
+            &p.name_latin,
+            &p.email,
+            &p.office,
+            &p.province,
+            p.stage.code(),
+            &p.chapters_read.to_string(),
+            &at(Some(p.invited_at)),
+            &at(p.started_at),
+            &at(p.last_activity),
+            &at(p.completed_at),
         ])?;
-        let at = |t: Option<NaiveDateTime>| {
-            t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default()
-        };
-        for p in people {
-            writer.write_record([
-                p.name_km.as_str(),
-                &p.name_latin,
-                &p.email,
-                &p.office,
-                &p.province,
-                p.stage.code(),
-                &p.chapters_read.to_string(),
-                &at(Some(p.invited_at)),
-                &at(p.started_at),
-                &at(p.last_activity),
-                &at(p.completed_at),
-            ])?;
-        }
-        writer.flush()?;
     }
-    Ok(out)
+    sheet.finish()
 }
 
 #[cfg(test)]

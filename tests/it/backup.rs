@@ -99,6 +99,10 @@ async fn a_backup_taken_under_writes_restores_what_was_acknowledged_before_it(ba
         backup.join("cookie.key").exists(),
         "the cookie key is in the backup"
     );
+    // The key-encryption secret lives in the data folder here, so it is in the backup too,
+    // and the command says so.
+    assert!(backup.join("signing.kek").exists(), "{said}");
+    assert!(said.contains("with cookie.key and signing.kek"), "{said}");
     assert!(backup_file(&backup).exists());
 
     // Something happens after the backup, then the server is lost.

@@ -259,7 +259,7 @@ async fn completing_a_course_issues_one_signed_open_badge(backend: Backend) {
 
 /// Registers someone on `app`'s browser and makes them a publisher or coordinator of the
 /// test ministry, which issues the test course's certificates.
-async fn sign_in_as_staff(app: &TestApp, role: sala::accounts::Role) {
+pub(crate) async fn sign_in_as_staff(app: &TestApp, role: sala::accounts::Role) {
     let email = format!("{}@example.org", role.as_str());
     app.register(&email, "Staff Member").await;
     grant(app, &email, role, "test-ministry").await;

@@ -427,6 +427,24 @@ fn cases() -> Vec<(&'static str, Vec<Change>, &'static str)> {
             WATER_EN,
         ),
         (
+            "check-url",
+            vec![Edit(
+                WATER_EN,
+                "Ask the users.",
+                "Ask [the users](javascript:alert(1)).",
+            )],
+            WATER_EN,
+        ),
+        (
+            "check-url",
+            vec![Edit(
+                WATER_EN,
+                "Ask the users.",
+                "<a href=\"data:text/html,x\">Ask</a> the users.",
+            )],
+            WATER_EN,
+        ),
+        (
             "check-quiz-name",
             vec![Set("quizzes/water.toml", "")],
             "quizzes/water.toml",

@@ -15,10 +15,16 @@ both_backends!(
     problems_in_an_upload_are_listed_and_nothing_is_published,
     hostile_archives_are_refused,
     a_publisher_cannot_publish_for_another_organisation,
+    addresses_that_are_not_web_mail_or_course_paths_are_refused_with_file_and_line,
 );
 
 /// The minimal course as a zip of its folder, with `change` applied to one file.
 pub(crate) fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
+    minimal_zip_with(change.as_slice())
+}
+
+/// The minimal course as a zip of its folder, with each change applied to its file.
+fn minimal_zip_with(changes: &[(&str, &str, &str)]) -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/courses/minimal");
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
@@ -37,13 +43,12 @@ pub(crate) fn minimal_zip(change: Option<(&str, &str, &str)>) -> Vec<u8> {
                     format!("{folder}/{}", entry.file_name().to_string_lossy())
                 };
                 let mut bytes = std::fs::read(entry.path()).unwrap();
-                if let Some((file, from, to)) = change
-                    && file == name
-                {
-                    bytes = String::from_utf8(bytes)
-                        .unwrap()
-                        .replacen(from, to, 1)
-                        .into_bytes();
+                for (file, from, to) in changes {
+                    if *file == name {
+                        let text = String::from_utf8(bytes).unwrap();
+                        assert!(text.contains(from), "{file} has no {from:?}");
+                        bytes = text.replacen(from, to, 1).into_bytes();
+                    }
                 }
                 zip.start_file(
                     format!("minimal/{name}"),
@@ -320,4 +325,45 @@ async fn a_publisher_cannot_publish_for_another_organisation(backend: Backend) {
         learner.get("/publish/test-ministry").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+/// Issue 27, finding 8: a chapter's video url `javascript:…` was published as a link.
+async fn addresses_that_are_not_web_mail_or_course_paths_are_refused_with_file_and_line(
+    backend: Backend,
+) {
+    let app = spawn!(backend);
+    let publisher = publisher_of_test_ministry(&app).await;
+    let video = "minutes = 5\n[video]\nurl = \"javascript:alert(document.cookie)\"\nsize_mb = 3\ntranscript = \"A pump.\"\n";
+    let km_video = video.replace(
+        "javascript:alert(document.cookie)",
+        "https://example.org/pump.mp4",
+    );
+    let broken = minimal_zip_with(&[
+        ("chapters/01-water.en.md", "minutes = 5\n", video),
+        ("chapters/01-water.km.md", "minutes = 5\n", &km_video),
+        (
+            "chapters/02-latrines.en.md",
+            "A gentle slope with handrails.",
+            "A gentle [slope](JaVa&#x09;Script:alert(1)) with <a href=\"data:text/html,x\">handrails</a>.\n\nSee [the guideline](https://example.org/g.pdf), [us](mailto:wash@example.org), [the water chapter](01-water) and [the pump](../media/pump.svg).\n\n[Sala](/admin/users) [up](../../x)",
+        ),
+    ]);
+    let (status, html) = upload(&publisher, "test-ministry", broken, "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let items = texts(&html, ".report li");
+    // The video's url line, the bad link and the HTML link on line 8, and the two paths
+    // out of the course on line 12; the web, mail and course addresses pass.
+    let at = |place: &str| items.iter().filter(|i| i.starts_with(place)).count();
+    assert_eq!(at("chapters/01-water.en.md:5:"), 1, "{items:#?}");
+    assert_eq!(at("chapters/02-latrines.en.md:8:"), 2, "{items:#?}");
+    assert_eq!(at("chapters/02-latrines.en.md:12:"), 2, "{items:#?}");
+    assert_eq!(items.len(), 5, "{items:#?}");
+    assert!(
+        items
+            .iter()
+            .any(|i| i.contains("javascript:alert(document.cookie)")),
+        "{items:#?}"
+    );
+    assert!(items.iter().all(|i| i.contains("https://")), "{items:#?}");
+    assert_eq!(published_versions(&app).await, 0);
+    assert!(!html.contains("/preview/"));
 }
