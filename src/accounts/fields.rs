@@ -104,19 +104,25 @@ fn is_khmer(c: char) -> bool {
 /// byte-order mark, interlinear annotations). The zero-width space and joiners that
 /// Khmer uses stay allowed.
 fn forbidden_in_name(c: char) -> bool {
-    (c.is_control() && !c.is_whitespace())
-        || matches!(
-            c,
-            '\u{061C}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{FEFF}'
-                | '\u{FFF9}'..='\u{FFFB}'
-        )
+    (c.is_control() && !c.is_whitespace()) || reorders_or_hides(c)
+}
+
+/// The invisible marks that reorder or hide the text around them: bidi embeddings,
+/// overrides, isolates and marks, line and paragraph separators, the byte-order mark and
+/// interlinear annotations.
+pub fn reorders_or_hides(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
 }
 
 /// The characters of a name: none forbidden, and every one printable on a certificate.

@@ -248,19 +248,7 @@ pub fn undrawable(text: &str) -> Option<char> {
 
 /// Control characters and the invisible marks that reorder text: never drawn.
 fn invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{FEFF}'
-                | '\u{FFF9}'..='\u{FFFB}'
-        )
+    c.is_control() || crate::accounts::fields::reorders_or_hides(c)
 }
 
 /// `text` as the fonts can draw it. Names are checked when they are given, but one kept

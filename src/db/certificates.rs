@@ -202,20 +202,14 @@ pub fn revoked(
     conn: &mut DbConnection,
     key: i64,
 ) -> Result<(Vec<i64>, Option<NaiveDateTime>), DbError> {
-    let rows: Vec<(i64, Option<NaiveDateTime>)> = certificates::table
+    let mut rows: Vec<(i64, Option<NaiveDateTime>)> = certificates::table
         .filter(certificates::key_id.eq(key))
         .filter(certificates::revoked_at.is_not_null())
         .select((certificates::status_index, certificates::revoked_at))
         .load(conn)?;
-    let (endorsements, endorsements_last) = super::cosigning::revoked_endorsements(conn, key)?;
-    let last = rows
-        .iter()
-        .filter_map(|(_, at)| *at)
-        .max()
-        .max(endorsements_last);
-    let mut places: Vec<i64> = rows.into_iter().map(|(i, _)| i).collect();
-    places.extend(endorsements);
-    Ok((places, last))
+    rows.extend(super::cosigning::revoked_endorsements(conn, key)?);
+    let last = rows.iter().filter_map(|(_, at)| *at).max();
+    Ok((rows.into_iter().map(|(i, _)| i).collect(), last))
 }
 
 /// Marks a certificate revoked; false if it already was.

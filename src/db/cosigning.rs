@@ -228,18 +228,17 @@ pub fn last_endorsement_index(conn: &mut DbConnection, key: i64) -> Result<Optio
         .first(conn)?)
 }
 
-/// The revoked endorsements' places in a key's status list, and when the last was revoked.
+/// The revoked endorsements of a key's status list: their places, and when each was
+/// revoked.
 pub fn revoked_endorsements(
     conn: &mut DbConnection,
     key: i64,
-) -> Result<(Vec<i64>, Option<NaiveDateTime>), DbError> {
-    let rows: Vec<(i64, Option<NaiveDateTime>)> = endorsements::table
+) -> Result<Vec<(i64, Option<NaiveDateTime>)>, DbError> {
+    Ok(endorsements::table
         .filter(endorsements::key_id.eq(key))
         .filter(endorsements::revoked_at.is_not_null())
         .select((endorsements::status_index, endorsements::revoked_at))
-        .load(conn)?;
-    let last = rows.iter().filter_map(|(_, at)| *at).max();
-    Ok((rows.into_iter().map(|(i, _)| i).collect(), last))
+        .load(conn)?)
 }
 
 /// Revokes the organisation's endorsement of a certificate; false if it has none in force.
