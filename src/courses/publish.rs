@@ -67,10 +67,14 @@ struct Signers {
     signatories: Vec<i64>,
 }
 
-/// Finds what the course names among the organisations and their signatories. A course
-/// names organisations by slug and signatories by handle; it cannot create either, and it
-/// cannot pick a signatory who no longer signs.
-fn signers(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Signers, CourseError> {
+/// Finds what the course names among the organisations and their signatories, and checks
+/// what only the database can see: a course names organisations by slug and signatories by
+/// handle (it cannot create either, nor pick a signatory who no longer signs), and its id
+/// and slug stay with each other. Either everything it names, or every problem.
+fn resolve(
+    conn: &mut DbConnection,
+    meta: &CourseMeta,
+) -> Result<Result<Signers, Vec<Problem>>, DbError> {
     let mut problems = Vec::new();
     let publisher = db::organisations::find_by_slug(conn, &meta.publisher)?;
     if publisher.is_none() {
@@ -111,25 +115,6 @@ fn signers(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Signers, Course
             ),
         }
     }
-    match publisher {
-        Some(publisher) if problems.is_empty() => Ok(Signers {
-            publisher,
-            cosigner,
-            signatories,
-        }),
-        _ => Err(CourseError::Invalid(problems)),
-    }
-}
-
-/// Problems only the database can see: an id moved to another slug, or a slug taken by
-/// another course, organisations or signatories that do not exist.
-pub fn conflicts(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Vec<Problem>, DbError> {
-    let mut problems = match signers(conn, meta) {
-        Ok(_) => Vec::new(),
-        Err(CourseError::Invalid(problems)) => problems,
-        Err(CourseError::Db(e)) => return Err(e),
-        Err(other) => return Err(DbError::Corrupt(other.to_string())),
-    };
     if let Some(course) = db::courses::by_source_id(conn, &meta.id)?
         && course.slug != meta.slug
     {
@@ -148,7 +133,20 @@ pub fn conflicts(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Vec<Probl
                 .with("new", meta.id.clone()),
         );
     }
-    Ok(problems)
+    Ok(match publisher {
+        Some(publisher) if problems.is_empty() => Ok(Signers {
+            publisher,
+            cosigner,
+            signatories,
+        }),
+        _ => Err(problems),
+    })
+}
+
+/// Problems only the database can see: an id moved to another slug, or a slug taken by
+/// another course, organisations or signatories that do not exist.
+pub fn conflicts(conn: &mut DbConnection, meta: &CourseMeta) -> Result<Vec<Problem>, DbError> {
+    Ok(resolve(conn, meta)?.err().unwrap_or_default())
 }
 
 /// Reads, checks and publishes the course folder `dir` (the operator's way, `sala course
@@ -295,11 +293,7 @@ fn store(
     preview: Option<&str>,
 ) -> Result<Outcome, CourseError> {
     let meta = &version.meta;
-    let problems = conflicts(conn, meta)?;
-    if !problems.is_empty() {
-        return Err(CourseError::Invalid(problems));
-    }
-    let signers = signers(conn, meta)?;
+    let signers = resolve(conn, meta)?.map_err(CourseError::Invalid)?;
     let publisher = signers.publisher.id;
     let course = match db::courses::by_source_id(conn, &meta.id)? {
         Some(course) if course.organisation_id != publisher.0 => {
