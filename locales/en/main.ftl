@@ -23,6 +23,9 @@ register-title = Create an account
 register-lead = Your names appear on your certificates exactly as you write them here.
 register-submit = Create my account
 register-have-account = Already have an account?
+register-sent-title = Check your email
+register-sent-body = We have sent a message to the address you gave. Open the link in it to choose your password and finish making your account. The link works for { $days } days.
+register-sent-nothing = If nothing arrives within a few minutes, check your spam folder, or register again with the same address to get a new link.
 form-has-errors = Please correct the fields marked below.
 
 field-name-km = Name in Khmer script
@@ -155,6 +158,13 @@ email-reset-subject = Choose a new password for Sala
 email-reset-greeting = Hello { $name },
 email-reset-body = Somebody (probably you) asked to choose a new password for your Sala account. Open this link within { $minutes } minutes:
 email-reset-ignore = If you did not ask for this, ignore this email: your password stays as it is.
+email-register-subject = Finish making your Sala account
+email-register-body = Somebody (probably you) registered this address on Sala. To finish making your account, open this link within { $days } days and choose your password:
+email-register-ignore = If you did not register, ignore this email: no account is usable without it.
+email-known-subject = You already have a Sala account
+email-known-body = Somebody (probably you) tried to register this address on Sala, but it already has an account. Sign in here:
+email-known-reset = If you forgot your password, choose a new one with this link within { $minutes } minutes:
+email-known-ignore = If this was not you, ignore this email: nothing about your account has changed.
 email-signature = Sala
 
 # Course checker: every problem names its file (and line) before the sentence.
@@ -459,6 +469,7 @@ outbox-attempts = { $n ->
 outbox-next = next try
 outbox-resend = Send again
 outbox-none = No messages.
+outbox-kind-registration = Registration
 outbox-kind-password-reset = Password reset
 outbox-kind-invitation = Invitation
 outbox-kind-reminder = Reminder

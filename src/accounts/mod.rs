@@ -74,6 +74,9 @@ pub enum AccountError {
     LinkInvalid,
     #[error("not found")]
     NotFound,
+    /// Another request made the same change first (two registrations of one address).
+    #[error("another request got there first")]
+    Raced,
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error("the email could not be written: {0}")]

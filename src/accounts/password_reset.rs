@@ -68,13 +68,13 @@ pub async fn check(
 
 /// Sets the new password, uses up every open link of the account, and ends its sessions.
 /// The link came by mail to the account's address, so the address is proven: invitations
-/// to it are taken up.
+/// to it are taken up. Returns the account and what the link was for.
 pub async fn complete(
     db: &Db,
     token: String,
     password: Password,
     now: NaiveDateTime,
-) -> Result<User, AccountError> {
+) -> Result<(User, TokenPurpose), AccountError> {
     // Check the link before spending a hash on it, then use it up atomically: of two
     // requests racing with one link, only one sets a password.
     let stored = digest(&token);
@@ -85,7 +85,7 @@ pub async fn complete(
     .await?;
     let hash = super::password::hash_queued(password).await?;
     db.write(move |conn| {
-        let (id, user_id, _) =
+        let (id, user_id, purpose) =
             db::tokens::find_valid(conn, &stored, now)?.ok_or(AccountError::LinkInvalid)?;
         if !db::tokens::use_one(conn, id, now)? {
             return Err(AccountError::LinkInvalid);
@@ -95,7 +95,7 @@ pub async fn complete(
         db::users::mark_email_verified(conn, user_id, now)?;
         let user = db::users::find(conn, user_id)?.ok_or(AccountError::LinkInvalid)?;
         db::cohorts::accept_all_for(conn, &user.email, user.id.0, now)?;
-        Ok(user)
+        Ok((user, purpose))
     })
     .await
 }

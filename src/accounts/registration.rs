@@ -5,9 +5,10 @@ use chrono::NaiveDateTime;
 use super::fields::{name_characters, short_text};
 use super::profile::parse_profile;
 use super::tokens::{TokenPurpose, random_token};
-use super::{AccountError, Email, FieldError, Password, PersonNames, Profile, User, password};
+use super::{AccountError, Email, FieldError, PersonNames, Profile, User};
 use crate::db::users::NewUser;
 use crate::db::{self, Db};
+use crate::email::{EmailError, Outgoing};
 use crate::i18n::Lang;
 
 /// The registration form as typed.
@@ -15,8 +16,6 @@ use crate::i18n::Lang;
 #[serde(default)]
 pub struct RegistrationForm {
     pub email: String,
-    #[serde(skip_serializing)]
-    pub password: String,
     pub name_km: String,
     pub name_latin: String,
     pub position: String,
@@ -24,11 +23,11 @@ pub struct RegistrationForm {
     pub organisation: String,
 }
 
-/// A registration that passed every check that needs no database.
+/// A registration that passed every check that needs no database. There is no password
+/// here: it is chosen through the link sent to the address.
 #[derive(Debug)]
 pub struct NewAccount {
     pub email: Email,
-    pub password: Password,
     pub profile: Profile,
 }
 
@@ -36,9 +35,6 @@ impl NewAccount {
     pub fn parse(form: &RegistrationForm, lang: Lang) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let email = Email::parse(&form.email).map_err(|e| errors.push(e)).ok();
-        let password = Password::parse(&form.password)
-            .map_err(|e| errors.push(e))
-            .ok();
         let profile = parse_profile(
             &form.name_km,
             &form.name_latin,
@@ -48,12 +44,8 @@ impl NewAccount {
             Some(lang),
             &mut errors,
         );
-        match (email, password, profile) {
-            (Some(email), Some(password), Some(profile)) if errors.is_empty() => Ok(Self {
-                email,
-                password,
-                profile,
-            }),
+        match (email, profile) {
+            (Some(email), Some(profile)) if errors.is_empty() => Ok(Self { email, profile }),
             _ => Err(errors),
         }
     }
@@ -74,40 +66,102 @@ pub fn optional_id<T: std::str::FromStr>(
         .ok()
 }
 
-/// Creates the account. The email must be new, and the province and office must exist.
-/// The address is not proven by typing it, so no invitation to it is claimed here.
-pub async fn register(
+/// The email a registration sends; the visitor is told the same ("check your email") in
+/// every case, and only the address's owner learns which it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Letter {
+    /// The address has no password yet (new, or registered and never confirmed, or made
+    /// by an admin): a link to choose one, which also proves the address.
+    ChoosePassword,
+    /// The address already has an account: the owner is told so, with a link to choose a
+    /// new password in case they forgot it.
+    AlreadyRegistered,
+}
+
+impl Letter {
+    pub fn purpose(self) -> TokenPurpose {
+        match self {
+            Self::ChoosePassword => TokenPurpose::SetPassword,
+            Self::AlreadyRegistered => TokenPurpose::PasswordReset,
+        }
+    }
+}
+
+/// At most this many registration emails to one address per hour, so that nobody can use
+/// the form to flood someone's inbox.
+const LETTERS_PER_HOUR: i64 = 3;
+
+/// Registers an address. Typing an address proves nothing, so no account is signed in
+/// and nothing is claimed here; the email (written by `letter` and queued in the same
+/// transaction) carries the link that proves the address:
+///
+/// - a new address gets an account without a password, and a link to choose one;
+/// - an address whose account has no password yet gets a fresh such link (its profile
+///   is left as it is: it may be an invitation's, typed by a coordinator);
+/// - an address with an account gets "you already have an account", with a reset link.
+///
+/// `Ok(true)` when a letter was queued, `Ok(false)` when the address had enough this hour.
+/// The caller answers the same either way.
+pub async fn register<F>(
     db: &Db,
     account: NewAccount,
     now: NaiveDateTime,
-) -> Result<User, AccountError> {
-    let hash = password::hash_queued(account.password).await?;
-    db.write(move |conn| {
-        check_profile_references(conn, &account.profile)?;
-        if db::users::find_by_email(conn, &account.email)?.is_some() {
-            return Err(AccountError::field("email", "error-email-taken"));
-        }
-        let new = NewUser {
-            email: &account.email,
-            password_hash: Some(&hash),
-            profile: &account.profile,
-            is_admin: false,
-            // Typing an address proves nothing; a password link sent there will.
-            email_verified: false,
-        };
-        // Two registrations racing for one address: the database keeps one.
-        let user = db::users::insert(conn, &new, now).map_err(|e| {
-            if e.is_unique_violation() {
-                AccountError::field("email", "error-email-taken")
-            } else {
-                e.into()
+    letter: F,
+) -> Result<bool, AccountError>
+where
+    F: FnOnce(&User, Letter, &str) -> Result<Outgoing, EmailError> + Send + 'static,
+{
+    let token = random_token();
+    let stored = super::tokens::digest(&token);
+    let outcome = db
+        .write(move |conn| {
+            check_profile_references(conn, &account.profile)?;
+            let (user, kind) = match db::users::find_by_email(conn, &account.email)? {
+                Some((user, Some(_))) => (user, Letter::AlreadyRegistered),
+                Some((user, None)) => (user, Letter::ChoosePassword),
+                None => {
+                    let new = NewUser {
+                        email: &account.email,
+                        password_hash: None,
+                        profile: &account.profile,
+                        is_admin: false,
+                        // Proven when the link sent to it is used.
+                        email_verified: false,
+                    };
+                    // Two registrations racing for one address: the database keeps one,
+                    // and the other is answered like any known address.
+                    let user = db::users::insert(conn, &new, now).map_err(|e| {
+                        if e.is_unique_violation() {
+                            AccountError::Raced
+                        } else {
+                            e.into()
+                        }
+                    })?;
+                    (user, Letter::ChoosePassword)
+                }
+            };
+            let recent = db::tokens::count_since(
+                conn,
+                user.id,
+                kind.purpose(),
+                now - chrono::Duration::hours(1),
+            )?;
+            if recent >= LETTERS_PER_HOUR {
+                tracing::warn!(user = user.id.0, "registered too often; no email sent");
+                return Ok(false);
             }
-        })?;
-        // No invitation to this address is claimed: the address is not proven. The
-        // invitation's own link, or a password link, will.
-        Ok(user)
-    })
-    .await
+            db::tokens::insert(conn, user.id, kind.purpose(), &stored, now)?;
+            let mail =
+                letter(&user, kind, &token).map_err(|e| AccountError::Email(e.to_string()))?;
+            db::outbox::enqueue(conn, &mail, now)?;
+            Ok(true)
+        })
+        .await;
+    match outcome {
+        // The race above: the other registration sent its letter.
+        Err(AccountError::Raced) => Ok(false),
+        other => other,
+    }
 }
 
 /// Checks that the province and office a profile names exist.

@@ -350,8 +350,13 @@ pub async fn accept(
 /// Makes the account an invitation was sent to, with the names, office, province and
 /// position the coordinator gave, and the password the person chose: one step from the
 /// email to the course. Every open invitation to the address is taken up with it. Once:
-/// an invitation already taken up (or an address that has an account) makes no account,
+/// an invitation already taken up, or an address whose owner proved it, makes no account,
 /// so whoever opens the link later cannot choose the password.
+///
+/// An account that nobody proved the address of (a registration never finished, perhaps
+/// by someone else) does not stand in the way: the link proves the address, so its owner
+/// takes that account, with a password of their own (ending its sessions) and, if it had
+/// no password yet, the profile the coordinator gave.
 pub async fn sign_up(
     db: &Db,
     invitation: Invitation,
@@ -365,7 +370,12 @@ pub async fn sign_up(
         let email = Email::parse(&invitation.email).map_err(|e| AccountError::Invalid(vec![e]))?;
         let taken = db::cohorts::invitation(conn, invitation.id)?
             .is_none_or(|current| current.accepted_at.is_some());
-        if taken || db::users::find_by_email(conn, &email)?.is_some() {
+        let existing = db::users::find_by_email(conn, &email)?;
+        if taken
+            || existing
+                .as_ref()
+                .is_some_and(|(user, _)| user.email_verified)
+        {
             return Err(AccountError::field("email", "error-email-taken"));
         }
         let profile = Profile {
@@ -376,22 +386,37 @@ pub async fn sign_up(
             province_id: invitation.province_id.map(crate::organisations::ProvinceId),
             lang: Some(lang),
         };
-        let new = db::users::NewUser {
-            email: &email,
-            password_hash: Some(&hash),
-            profile: &profile,
-            is_admin: false,
-            // The join link was sent to this address.
-            email_verified: true,
-        };
-        let user = db::users::insert(conn, &new, now).map_err(|e| {
-            if e.is_unique_violation() {
-                AccountError::field("email", "error-email-taken")
-            } else {
-                e.into()
+        let user = match existing {
+            Some((unproven, had_password)) => {
+                if had_password.is_none() {
+                    db::users::update_profile(conn, unproven.id, &profile, now)?;
+                }
+                db::users::set_password(conn, unproven.id, &hash, now)?;
+                db::users::end_all_sessions(conn, unproven.id)?;
+                unproven
             }
-        })?;
+            None => {
+                let new = db::users::NewUser {
+                    email: &email,
+                    password_hash: Some(&hash),
+                    profile: &profile,
+                    is_admin: false,
+                    email_verified: false,
+                };
+                db::users::insert(conn, &new, now).map_err(|e| {
+                    if e.is_unique_violation() {
+                        AccountError::field("email", "error-email-taken")
+                    } else {
+                        e.into()
+                    }
+                })?
+            }
+        };
+        // The join link was sent to this address.
+        db::users::mark_email_verified(conn, user.id, now)?;
+        db::tokens::use_all(conn, user.id, now)?;
         db::cohorts::accept_all_for(conn, email.as_str(), user.id.0, now)?;
+        let user = db::users::find(conn, user.id)?.ok_or(AccountError::NotFound)?;
         Ok(user)
     })
     .await

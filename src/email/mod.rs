@@ -34,6 +34,8 @@ pub enum EmailError {
 /// Why a message is sent; shown to admins beside each message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {
+    /// "Finish registering" or "you already have an account".
+    Registration,
     PasswordReset,
     Invitation,
     Reminder,
@@ -43,6 +45,7 @@ pub enum MailKind {
 impl MailKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Registration => "registration",
             Self::PasswordReset => "password_reset",
             Self::Invitation => "invitation",
             Self::Reminder => "reminder",

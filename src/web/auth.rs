@@ -9,7 +9,9 @@ use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
 use super::lang::{lang_cookie, local_path};
 use super::render::see_other;
-use crate::accounts::registration::{NewAccount, RegistrationForm, register as create_account};
+use crate::accounts::registration::{
+    Letter, NewAccount, RegistrationForm, register as create_account,
+};
 use crate::accounts::sessions;
 use crate::accounts::tokens::TokenPurpose;
 use crate::accounts::{AccountError, Password, User, password_reset, sign_in as signing};
@@ -29,6 +31,8 @@ pub async fn register_form(ctx: Ctx) -> Result<HttpResponse, WebError> {
     ctx.render("auth/register.html", &page)
 }
 
+/// Answers "check your email" whether or not the address has an account: the email tells
+/// its owner which (see `accounts::registration::register`).
 pub async fn register(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<RegistrationForm>,
@@ -36,15 +40,21 @@ pub async fn register(
     if !ctx.state.settings.registration {
         return Err(WebError::RegistrationClosed);
     }
+    let state = ctx.state.clone();
+    let asked_in = ctx.lang;
+    let letter = move |user: &User, kind: Letter, token: &str| {
+        registration_letter(&state, asked_in, user, kind, token)
+    };
     let result = match NewAccount::parse(&form, ctx.lang) {
-        Ok(account) => create_account(&ctx.state.db, account, ctx.state.now()).await,
+        Ok(account) => create_account(&ctx.state.db, account, ctx.state.now(), letter).await,
         Err(errors) => Err(AccountError::Invalid(errors)),
     };
     match result {
-        Ok(user) => {
-            tracing::info!(user = user.id.0, "registered");
-            ctx.sign_in(&user).await?;
-            Ok(see_other("/account?welcome=1"))
+        Ok(sent) => {
+            if sent {
+                ctx.state.jobs.wake();
+            }
+            Ok(see_other("/register/sent"))
         }
         Err(AccountError::Invalid(errors)) => {
             let mut page = ctx.form_page();
@@ -54,6 +64,61 @@ pub async fn register(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+pub async fn register_sent(ctx: Ctx) -> Result<HttpResponse, WebError> {
+    let mut page = ctx.page();
+    page.insert("days", &TokenPurpose::SetPassword.lifetime().num_days());
+    ctx.render("auth/register_sent.html", &page)
+}
+
+/// The registration email, in the language of the account (or of the form).
+fn registration_letter(
+    state: &AppState,
+    asked_in: Lang,
+    user: &User,
+    kind: Letter,
+    token: &str,
+) -> Result<Outgoing, EmailError> {
+    let lang = user.lang.unwrap_or(asked_in);
+    let mut mail = letter_context(lang, user);
+    let known = kind == Letter::AlreadyRegistered;
+    mail.insert("known", &known);
+    mail.insert(
+        "link",
+        &state
+            .settings
+            .absolute_url(&format!("/password-reset/{token}")),
+    );
+    mail.insert("sign_in", &state.settings.absolute_url("/sign-in"));
+    mail.insert("days", &kind.purpose().lifetime().num_days());
+    mail.insert("minutes", &kind.purpose().lifetime().num_minutes());
+    let subject = if known {
+        "email-known-subject"
+    } else {
+        "email-register-subject"
+    };
+    Ok(Outgoing {
+        kind: MailKind::Registration,
+        to: user.email.clone(),
+        subject: i18n::translate(lang, subject),
+        body: email::render(&state.templates, "email/registration.txt", &mail)?,
+    })
+}
+
+/// What every account email starts from: its language and the name to greet.
+fn letter_context(lang: Lang, user: &User) -> tera::Context {
+    let mut mail = tera::Context::new();
+    mail.insert("lang", &lang);
+    mail.insert(
+        "name",
+        if lang == Lang::Km && !user.name_km.is_empty() {
+            &user.name_km
+        } else {
+            &user.name_latin
+        },
+    );
+    mail
 }
 
 // --- Signing in and out -------------------------------------------------------------------
@@ -206,16 +271,7 @@ fn reset_letter(
     token: &str,
 ) -> Result<Outgoing, EmailError> {
     let lang = user.lang.unwrap_or(asked_in);
-    let mut mail = tera::Context::new();
-    mail.insert("lang", &lang);
-    mail.insert(
-        "name",
-        if lang == Lang::Km && !user.name_km.is_empty() {
-            &user.name_km
-        } else {
-            &user.name_latin
-        },
-    );
+    let mut mail = letter_context(lang, user);
     mail.insert(
         "link",
         &state
@@ -266,6 +322,12 @@ pub async fn reset(
             return ctx.form_errors("auth/reset_form.html", page, &[error]);
         }
     };
-    let user = password_reset::complete(&ctx.state.db, token, password, ctx.state.now()).await?;
-    signed_in(&ctx, &user, "/account?password=changed").await
+    let (user, purpose) =
+        password_reset::complete(&ctx.state.db, token, password, ctx.state.now()).await?;
+    let next = match purpose {
+        // The first password: a new account, or one an admin made.
+        TokenPurpose::SetPassword => "/account?welcome=1",
+        TokenPurpose::PasswordReset => "/account?password=changed",
+    };
+    signed_in(&ctx, &user, next).await
 }

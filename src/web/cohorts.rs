@@ -342,7 +342,9 @@ pub async fn join(ctx: Ctx, token: web::Path<String>) -> Result<HttpResponse, We
         page.insert("signed_in_as", &viewer.user.email);
         return ctx.render("cohorts/join_other.html", &page);
     }
-    if opened.account.is_some() {
+    // An account whose address nobody proved is taken by opening this link (see
+    // `cohorts::sign_up`); one whose owner proved it signs in.
+    if opened.account.as_ref().is_some_and(|a| a.email_verified) {
         return Ok(see_other(format!("/sign-in?next=/join/{token}")));
     }
     let mut page = ctx.form_page();

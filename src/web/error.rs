@@ -185,6 +185,7 @@ impl From<AccountError> for WebError {
             AccountError::Throttled { minutes } => Self::TooManyAttempts { minutes },
             AccountError::LinkInvalid => Self::LinkInvalid,
             AccountError::NotFound => Self::NotFound,
+            AccountError::Raced => Self::Conflict("error-bad-request"),
             AccountError::Hashing(cause) | AccountError::Email(cause) => Self::Internal(cause),
             AccountError::Db(db) => db.into(),
         }

@@ -142,6 +142,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .get(auth::register_form)
                 .post(auth::register),
         )
+        .service(resource("/register/sent").get(auth::register_sent))
         .service(
             resource("/sign-in")
                 .get(auth::sign_in_form)

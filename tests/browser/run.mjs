@@ -31,27 +31,53 @@ async function throttle(page) {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
 }
 
+/** Registers as a person does: the form, then the link in the email, where the password is chosen. */
 async function register(page, email) {
   await page.goto(base + '/register');
   await page.fill('#name_km', 'សុខ ចាន់ធា');
   await page.fill('#name_latin', 'Sok Chantha');
   await page.fill('#email', email);
-  await page.fill('#password', 'river mango lantern');
   await page.selectOption('#province', '16');
+  await page.click('main button[type=submit]');
+  check(page.url().endsWith('/register/sent'), 'asked to check the email: ' + page.url());
+  const link = (await mailTo(email)).match(/https?:\/\/\S+\/password-reset\/[A-Za-z0-9_-]+/);
+  check(link, 'a link in the registration email');
+  await page.goto(link[0]);
+  await page.fill('#password', 'river mango lantern');
   await page.click('main button[type=submit]');
   check(page.url().includes('/account'), 'registered and signed in: ' + page.url());
 }
 
-function newestMail() {
-  const files = fs.readdirSync(outbox).filter((f) => f.endsWith('.eml'))
-    .map((f) => path.join(outbox, f)).sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
-  const raw = fs.readFileSync(files[files.length - 1], 'utf8');
+/** The text of a mail file, as a mail program would show it. */
+function mailText(raw) {
   const [, ...rest] = raw.split(/\r?\n\r?\n/);
   const body = rest.join('\n');
-  const text = /Content-Transfer-Encoding: base64/i.test(raw)
+  return /Content-Transfer-Encoding: base64/i.test(raw)
     ? Buffer.from(body.replace(/\s/g, ''), 'base64').toString('utf8')
     : raw.replace(/=\r?\n/g, '');
-  return text;
+}
+
+function mailFiles() {
+  return fs.readdirSync(outbox).filter((f) => f.endsWith('.eml'))
+    .map((f) => path.join(outbox, f)).sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
+}
+
+function newestMail() {
+  const files = mailFiles();
+  return mailText(fs.readFileSync(files[files.length - 1], 'utf8'));
+}
+
+/** The newest mail to `address`, waiting up to 10 s for it to be delivered. */
+async function mailTo(address) {
+  const to = new RegExp('^To:.*' + address.replace(/[.]/g, '\\.'), 'mi');
+  for (let i = 0; i < 100; i += 1) {
+    // A file written in the last moments may still be being written: leave it for later.
+    const found = mailFiles().filter((f) => Date.now() - fs.statSync(f).mtimeMs > 150)
+      .map((f) => fs.readFileSync(f, 'utf8')).filter((raw) => to.test(raw));
+    if (found.length > 0) return mailText(found[found.length - 1]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no mail to ' + address);
 }
 
 const scenarios = {

@@ -11,7 +11,7 @@ use sala::db::Db;
 
 use crate::both_backends;
 use crate::helpers::process::{Installation, Operator};
-use crate::helpers::{Backend, Browser, PASSWORD};
+use crate::helpers::{Backend, Browser, Mailbox, PASSWORD};
 
 both_backends!(a_backup_taken_under_writes_restores_what_was_acknowledged_before_it);
 
@@ -40,7 +40,7 @@ async fn keep_registering(address: String, stop: Arc<AtomicUsize>, acknowledged:
         n += 1;
         let browser = Browser::new(address.clone());
         let response = browser
-            .register(&format!("writer{n}@example.org"), "Writer")
+            .register_request(&format!("writer{n}@example.org"), "Writer")
             .await;
         if response.status() == StatusCode::SEE_OTHER {
             acknowledged.fetch_add(1, Ordering::AcqRel);
@@ -64,7 +64,8 @@ async fn a_backup_taken_under_writes_restores_what_was_acknowledged_before_it(ba
     let backup = installation.dir.path().join("backup");
 
     let server = tokio::task::block_in_place(|| operator.serve());
-    let dara = server.browser();
+    let mailbox = Mailbox::Folder(operator.data_dir.join("outbox"));
+    let dara = Browser::with_mailbox(server.address.clone(), mailbox);
     dara.get("/lang/en?next=/").await;
     assert_eq!(
         dara.register("dara@example.org", "Dara").await.status(),
@@ -109,7 +110,9 @@ async fn a_backup_taken_under_writes_restores_what_was_acknowledged_before_it(ba
     let late = server.browser();
     late.get("/lang/en?next=/").await;
     assert_eq!(
-        late.register("late@example.org", "Late").await.status(),
+        late.register_request("late@example.org", "Late")
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
     if backend == Backend::Sqlite {
@@ -134,6 +137,7 @@ async fn a_backup_taken_under_writes_restores_what_was_acknowledged_before_it(ba
     let dara = Browser {
         address: server.address.clone(),
         client: dara.client.clone(),
+        mailbox: None,
     };
     assert_eq!(dara.get("/my").await.status(), StatusCode::OK);
     let late = server.browser();

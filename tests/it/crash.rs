@@ -2,6 +2,7 @@
 //! after a restart, and nothing is half-written.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use sala::db::Db;
 use crate::both_backends;
 use crate::final_assessment::fixtures;
 use crate::helpers::process::Installation;
-use crate::helpers::{Backend, Browser, PASSWORD, csrf_token};
+use crate::helpers::{Backend, Browser, Mailbox, PASSWORD, csrf_token};
 
 both_backends!(every_acknowledged_write_survives_kill_9);
 
@@ -50,10 +51,10 @@ async fn submit(
 
 /// One learner after another: sign up, answer the first chapter's practice question,
 /// mark the second chapter read. Records each write that was acknowledged.
-async fn learners(address: String, worker: usize, acknowledged: Acknowledged) {
+async fn learners(address: String, outbox: PathBuf, worker: usize, acknowledged: Acknowledged) {
     for n in 0.. {
         let email = format!("w{worker}n{n}@example.org");
-        let browser = Browser::new(address.clone());
+        let browser = Browser::with_mailbox(address.clone(), Mailbox::Folder(outbox.clone()));
         let registered = submit(
             &browser,
             "/register",
@@ -62,15 +63,15 @@ async fn learners(address: String, worker: usize, acknowledged: Acknowledged) {
                 ("name_km", "សុខ ចាន់ធា"),
                 ("name_latin", "Learner"),
                 ("email", &email),
-                ("password", PASSWORD),
                 ("position", "Officer"),
                 ("province", "10"),
                 ("organisation", ""),
             ],
         )
         .await;
-        let steps: [(Option<StatusCode>, &'static str); 3] = [
+        let steps: [(Option<StatusCode>, &'static str); 4] = [
             (registered, "registered"),
+            (choose_password(&browser, &email).await, "password"),
             (
                 submit(
                     &browser,
@@ -104,7 +105,24 @@ async fn learners(address: String, worker: usize, acknowledged: Acknowledged) {
     }
 }
 
-/// What the database holds: (email, what) for every account, answered check and read mark.
+/// Follows the link of the registration email, once it arrives, and chooses a password;
+/// `None` if no email came (the server is gone) or the server is gone by then.
+async fn choose_password(browser: &Browser, email: &str) -> Option<StatusCode> {
+    for _ in 0..100 {
+        let link = browser
+            .registration_letters(email)
+            .last()
+            .and_then(|letter| letter.link_path("/password-reset/"));
+        if let Some(link) = link {
+            return submit(browser, &link, &link, &[("password", PASSWORD)]).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// What the database holds: (email, what) for every account, chosen password, answered
+/// check and read mark.
 async fn stored(url: DatabaseUrl) -> BTreeSet<(String, &'static str)> {
     tokio::task::spawn_blocking(move || {
         let db = Db::connect(&url, 1).expect("connect");
@@ -112,7 +130,13 @@ async fn stored(url: DatabaseUrl) -> BTreeSet<(String, &'static str)> {
             use diesel::prelude::*;
             use sala::db::schema::{chapter_progress as p, users as u};
             let mut found = BTreeSet::new();
-            for email in u::table.select(u::email).load::<String>(conn)? {
+            let accounts: Vec<(String, bool)> = u::table
+                .select((u::email, u::password_hash.is_not_null()))
+                .load(conn)?;
+            for (email, has_password) in accounts {
+                if has_password {
+                    found.insert((email.clone(), "password"));
+                }
                 found.insert((email, "registered"));
             }
             let rows: Vec<(String, String, bool, bool)> = p::table
@@ -152,7 +176,14 @@ async fn every_acknowledged_write_survives_kill_9(backend: Backend) {
     let server = tokio::task::block_in_place(|| operator.serve());
     let acknowledged = Acknowledged::default();
     let workers: Vec<_> = (0..6)
-        .map(|w| tokio::spawn(learners(server.address.clone(), w, acknowledged.clone())))
+        .map(|w| {
+            tokio::spawn(learners(
+                server.address.clone(),
+                operator.data_dir.join("outbox"),
+                w,
+                acknowledged.clone(),
+            ))
+        })
         .collect();
     // Let the load run until a good number of learners are through, then pull the plug
     // while the next ones are mid-way.

@@ -16,12 +16,16 @@ both_backends!(
     two_senders_share_the_queue_and_send_each_message_once,
 );
 
-/// The outbox as admins see it, newest first.
+/// The outbox as admins see it, newest first, but for the registration letters the test
+/// helper read when it registered people.
 async fn messages(app: &TestApp) -> Vec<Summary> {
-    app.db
+    let mut rows = app
+        .db
         .read(|conn| sala::db::outbox::list(conn, None, 100))
         .await
-        .expect("outbox rows")
+        .expect("outbox rows");
+    rows.retain(|row| row.kind != "registration");
+    rows
 }
 
 /// Waits (up to 10 s) until the outbox satisfies `done`.
@@ -56,6 +60,11 @@ async fn a_refusing_server_gets_the_message_on_a_later_attempt(backend: Backend)
     let app = spawn!(backend, move |s| s.smtp_url = Some(url));
     app.register("dara@example.org", "Dara").await;
     app.sign_out().await;
+    // The registration letter is delivered before the server starts refusing.
+    while sink.all_messages().is_empty() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let earlier = sink.attempts();
     sink.refuse_next(2);
 
     ask_for_reset(&app, "dara@example.org").await;
@@ -75,7 +84,7 @@ async fn a_refusing_server_gets_the_message_on_a_later_attempt(backend: Backend)
     // The retry waits 30 s: moving the clock 10 s changes nothing.
     app.advance(Duration::seconds(10));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(sink.attempts(), 1);
+    assert_eq!(sink.attempts() - earlier, 1);
 
     app.advance(Duration::seconds(25));
     outbox_until(&app, "a second failed attempt", |m| m[0].attempts == 2).await;
@@ -92,7 +101,7 @@ async fn a_refusing_server_gets_the_message_on_a_later_attempt(backend: Backend)
     app.signed_in_admin("admin@example.org").await;
     app.get("/lang/en?next=/").await;
     let (_, html) = app.get_html("/admin/email?status=sent").await;
-    let rows = texts(&html, "#outbox tbody tr");
+    let rows = texts(&html, r#"#outbox tbody tr:not([data-kind="registration"])"#);
     assert_eq!(rows.len(), 1, "{html}");
     assert!(rows[0].contains("dara@example.org"), "{}", rows[0]);
     assert!(rows[0].contains("3 attempts"), "{}", rows[0]);
@@ -105,8 +114,9 @@ async fn nothing_is_lost_while_the_mail_server_is_down_and_sala_restarts(backend
     let url = sink.url();
     let mut app = spawn!(backend, move |s| s.smtp_url = Some(url));
     for name in ["sok", "chan", "vanna"] {
+        // The letter cannot arrive while the server is down: the account waits unconfirmed.
         app.new_browser()
-            .register(&format!("{name}@example.org"), name)
+            .register_request(&format!("{name}@example.org"), name)
             .await;
         ask_for_reset(&app, &format!("{name}@example.org")).await;
     }

@@ -382,7 +382,6 @@ fn every_form_refuses_hostile_input_clearly_and_writes_nothing() {
                 "name_km",
                 "name_latin",
                 "email",
-                "password",
                 "position",
                 "province",
                 "organisation",

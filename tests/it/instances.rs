@@ -13,7 +13,7 @@ use crate::cohorts::{ROSTER, coordinator_with_office, create_cohort, send_roster
 use crate::final_assessment::fixtures;
 use crate::helpers::process::Operator;
 use crate::helpers::smtp::SmtpSink;
-use crate::helpers::{Backend, Browser, PgDatabase, copy_of_minimal, edit_file};
+use crate::helpers::{Backend, Browser, Mailbox, PgDatabase, copy_of_minimal, edit_file};
 
 /// `deploy/cluster start|stop DIR`, with the test's binary, database and mail server.
 fn cluster(action: &str, dir: &Path, database: &str, smtp: &str) {
@@ -53,6 +53,7 @@ fn at(browser: &Browser, address: &str) -> Browser {
     Browser {
         address: address.trim_end_matches('/').to_owned(),
         client: browser.client.clone(),
+        mailbox: browser.mailbox.clone(),
     }
 }
 
@@ -116,7 +117,10 @@ async fn two_instances_behind_nginx_share_sessions_courses_certificates_and_send
     );
 
     // A learner signs up through nginx; the session is good on either instance.
-    let learner = Browser::new(front.trim().trim_end_matches('/').to_owned());
+    let learner = Browser::with_mailbox(
+        front.trim().trim_end_matches('/').to_owned(),
+        Mailbox::Smtp(crate::helpers::smtp::received_at(&sink.url())),
+    );
     let serial = complete(&learner, "dara@example.org", "Dara Sok").await;
     for instance in &instances {
         let (status, html) = at(&learner, instance).get_html("/my").await;

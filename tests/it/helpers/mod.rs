@@ -121,7 +121,7 @@ impl TestApp {
             .expect("join")
             .expect("the test connects to the app's database");
         Some(Self {
-            browser: Browser::new(running.address),
+            browser: Browser::with_mailbox(running.address, Mailbox::of(&settings)),
             data_dir,
             db,
             clock: running.clock,
@@ -144,7 +144,7 @@ impl TestApp {
         self.clock = running.clock;
         self.jobs = running.jobs;
         self.server = running.server;
-        self.browser = Browser::new(running.address);
+        self.browser = Browser::with_mailbox(running.address, Mailbox::of(&self.settings));
     }
 
     /// Stops the server and its background loop, leaving the database to others.
@@ -160,7 +160,7 @@ impl TestApp {
 
     /// Another browser on the same server, with no cookies.
     pub fn new_browser(&self) -> Browser {
-        Browser::new(self.browser.address.clone())
+        Browser::with_mailbox(self.browser.address.clone(), Mailbox::of(&self.settings))
     }
 
     /// Makes an admin the way an operator does (`sala admin create`), sets the password
@@ -262,42 +262,40 @@ impl TestApp {
     }
 
     /// Waits (up to 10 s) until the outbox holds `count` messages — mail is delivered after the
-    /// page answers — and returns them.
+    /// page answers — and returns them (registration letters left out, see `outbox`).
     pub async fn mail(&self, count: usize) -> Vec<Email> {
-        for _ in 0..200 {
-            let found = self.outbox();
-            if found.len() >= count {
-                return found;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!(
-            "expected {count} messages, the outbox has {:?}",
-            self.outbox()
-        );
+        wait_for_mail(count, || self.outbox()).await
     }
 
-    /// The email messages written to the outbox folder, oldest first, as (to, subject, text).
-    pub fn outbox(&self) -> Vec<Email> {
-        let dir = self.data_dir.join("outbox");
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        // A file written in the last moments may still be being written: leave it for later.
-        let settled = |p: &PathBuf| {
-            std::fs::metadata(p)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > std::time::Duration::from_millis(150))
-        };
-        files.retain(|p| p.extension().is_some_and(|e| e == "eml") && settled(p));
-        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-        files
-            .iter()
-            .filter_map(|p| std::fs::read(p).ok().and_then(|raw| Email::parse(&raw)))
-            .collect()
+    /// `mail`, registration letters included.
+    pub async fn all_mail(&self, count: usize) -> Vec<Email> {
+        wait_for_mail(count, || self.all_outbox()).await
     }
+
+    /// The email messages written to the outbox folder, oldest first, as (to, subject, text),
+    /// but for the registration letters that `Browser::register` read (as if the person had
+    /// read and deleted them): tests of other mail count only their own.
+    pub fn outbox(&self) -> Vec<Email> {
+        let mut all = self.all_outbox();
+        all.retain(|mail| !mail.is_registration());
+        all
+    }
+
+    /// Every message written to the outbox folder, oldest first.
+    pub fn all_outbox(&self) -> Vec<Email> {
+        read_folder(&self.data_dir.join("outbox"))
+    }
+}
+
+async fn wait_for_mail(count: usize, read: impl Fn() -> Vec<Email>) -> Vec<Email> {
+    for _ in 0..200 {
+        let found = read();
+        if found.len() >= count {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("expected {count} messages, the outbox has {:?}", read());
 }
 
 /// A server started in a task: its handles and its address.
@@ -332,6 +330,55 @@ impl std::ops::Deref for TestApp {
 pub struct Browser {
     pub address: String,
     pub client: reqwest::Client,
+    /// Where the person reads their mail: `register` follows the link that comes there.
+    pub mailbox: Option<Mailbox>,
+}
+
+/// Where a server's mail arrives: the outbox folder, or the SMTP sink it was given.
+#[derive(Clone)]
+pub enum Mailbox {
+    Folder(PathBuf),
+    Smtp(smtp::Received),
+}
+
+impl Mailbox {
+    /// The mailbox of a server with these settings.
+    pub fn of(settings: &Settings) -> Self {
+        use secrecy::ExposeSecret;
+        match &settings.smtp_url {
+            Some(url) => Self::Smtp(smtp::received_at(url.expose_secret())),
+            None => Self::Folder(settings.data_dir.join("outbox")),
+        }
+    }
+
+    /// Every message delivered so far, oldest first.
+    pub fn messages(&self) -> Vec<Email> {
+        match self {
+            Self::Folder(dir) => read_folder(dir),
+            Self::Smtp(received) => smtp::parse_all(received),
+        }
+    }
+}
+
+/// The .eml files in `dir`, oldest first.
+fn read_folder(dir: &std::path::Path) -> Vec<Email> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    // A file written in the last moments may still be being written: leave it for later.
+    let settled = |p: &PathBuf| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_millis(150))
+    };
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml") && settled(p));
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok().and_then(|raw| Email::parse(&raw)))
+        .collect()
 }
 
 impl Browser {
@@ -341,7 +388,18 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
-        Self { address, client }
+        Self {
+            address,
+            client,
+            mailbox: None,
+        }
+    }
+
+    pub fn with_mailbox(address: String, mailbox: Mailbox) -> Self {
+        Self {
+            mailbox: Some(mailbox),
+            ..Self::new(address)
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -377,21 +435,62 @@ impl Browser {
         self.post_raw(action, &all).await
     }
 
+    /// Registers as a person does: the form, then the link in the email, where the
+    /// password (`PASSWORD`) is chosen. Returns the last answer: signed in, on the way to
+    /// `/account?welcome=1`, or the form's answer when it was refused.
     pub async fn register(&self, email: &str, name_latin: &str) -> Response {
-        self.submit(
-            "/register",
-            "/register",
-            &[
-                ("name_km", "សុខ ចាន់ធា"),
-                ("name_latin", name_latin),
-                ("email", email),
-                ("password", PASSWORD),
-                ("position", "Officer"),
-                ("province", "10"),
-                ("organisation", ""),
-            ],
-        )
-        .await
+        self.register_with(&registration(email, name_latin)).await
+    }
+
+    /// `register` with the form's fields as given.
+    pub async fn register_with(&self, fields: &[(&str, &str)]) -> Response {
+        let email = fields
+            .iter()
+            .find(|(name, _)| *name == "email")
+            .map(|(_, value)| *value)
+            .expect("an email field");
+        let before = self.registration_letters(email).len();
+        let response = self.submit("/register", "/register", fields).await;
+        if response.status() != StatusCode::SEE_OTHER {
+            return response;
+        }
+        let link = self.registration_link(email, before).await;
+        self.submit(&link, &link, &[("password", PASSWORD)]).await
+    }
+
+    /// Only the registration form; the email it sends is left unread.
+    pub async fn register_request(&self, email: &str, name_latin: &str) -> Response {
+        self.submit("/register", "/register", &registration(email, name_latin))
+            .await
+    }
+
+    /// The link in the newest registration letter to `email`, once more than `before` have
+    /// arrived (waiting up to 10 s for delivery).
+    pub async fn registration_link(&self, email: &str, before: usize) -> String {
+        let mut letters = Vec::new();
+        for _ in 0..200 {
+            letters = self.registration_letters(email);
+            if letters.len() > before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        letters
+            .last()
+            .and_then(|letter| letter.link_path("/password-reset/"))
+            .unwrap_or_else(|| panic!("no registration email reached {email}"))
+    }
+
+    /// The registration letters delivered to `email`, oldest first.
+    pub fn registration_letters(&self, email: &str) -> Vec<Email> {
+        let to = email.trim().to_lowercase();
+        let mut letters = self
+            .mailbox
+            .as_ref()
+            .expect("a browser that reads mail (TestApp::new_browser)")
+            .messages();
+        letters.retain(|mail| mail.to == to && mail.is_registration());
+        letters
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
@@ -406,6 +505,18 @@ impl Browser {
     pub async fn sign_out(&self) -> Response {
         self.submit("/account", "/sign-out", &[]).await
     }
+}
+
+/// The registration form's fields for a person in Kratie.
+pub fn registration<'a>(email: &'a str, name_latin: &'a str) -> [(&'a str, &'a str); 6] {
+    [
+        ("name_km", "សុខ ចាន់ធា"),
+        ("name_latin", name_latin),
+        ("email", email),
+        ("position", "Officer"),
+        ("province", "10"),
+        ("organisation", ""),
+    ]
 }
 
 /// A received email, decoded as a mail program would show it.
@@ -433,6 +544,17 @@ impl Email {
                 .map(|t| t.into_owned())
                 .unwrap_or_default(),
         })
+    }
+
+    /// A registration letter ("finish making your account", "you already have one").
+    pub fn is_registration(&self) -> bool {
+        [sala::i18n::Lang::Km, sala::i18n::Lang::En]
+            .into_iter()
+            .flat_map(|lang| {
+                ["email-register-subject", "email-known-subject"]
+                    .map(|key| sala::i18n::translate(lang, key))
+            })
+            .any(|subject| subject == self.subject)
     }
 
     /// The first link in the text that contains `part`, as a path on the server.

@@ -15,8 +15,35 @@ use super::Email;
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,
-    received: Arc<Mutex<Vec<Vec<u8>>>>,
+    received: Received,
     mood: Arc<Mood>,
+}
+
+/// The raw messages a sink accepted.
+pub type Received = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// Every sink of this test process by its URL, so that a server's browsers read the mail
+/// its settings send there.
+static SINKS: Mutex<Vec<(String, Received)>> = Mutex::new(Vec::new());
+
+/// The messages of the sink at `url` (started by `SmtpSink::start`).
+pub fn received_at(url: &str) -> Received {
+    SINKS
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|(at, _)| at == url)
+        .map(|(_, received)| received.clone())
+        .unwrap_or_else(|| panic!("no SMTP sink at {url}"))
+}
+
+pub fn parse_all(received: &Received) -> Vec<Email> {
+    received
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter_map(|raw| Email::parse(raw))
+        .collect()
 }
 
 #[derive(Default)]
@@ -41,11 +68,16 @@ impl SmtpSink {
                 tokio::spawn(session(stream, store.clone(), shared.clone()));
             }
         });
-        Self {
+        let sink = Self {
             port,
             received,
             mood,
-        }
+        };
+        SINKS
+            .lock()
+            .expect("lock")
+            .push((sink.url(), sink.received.clone()));
+        sink
     }
 
     /// While down, every connection is answered "421" and closed.
@@ -78,13 +110,15 @@ impl SmtpSink {
         self.messages()
     }
 
+    /// The messages received, but for registration letters (see `TestApp::outbox`).
     pub fn messages(&self) -> Vec<Email> {
-        self.received
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter_map(|raw| Email::parse(raw))
-            .collect()
+        let mut all = self.all_messages();
+        all.retain(|mail| !mail.is_registration());
+        all
+    }
+
+    pub fn all_messages(&self) -> Vec<Email> {
+        parse_all(&self.received)
     }
 }
 
