@@ -7,8 +7,8 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::accounts::UserId;
 use crate::db::{self, DbConnection, DbError};
+use crate::model::ids::UserId;
 
 /// What was done. Stored by its code, shown translated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

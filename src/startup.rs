@@ -30,10 +30,10 @@ use crate::email::{EmailError, Mailer};
 use crate::i18n::Lang;
 use crate::jobs::{Jobs, Reminders};
 use crate::secrets::{self, SecretError};
-use crate::state::AppState;
 use crate::templates::{self, TemplateError};
 use crate::web::assets::Assets;
 use crate::web::middleware::{RequestSpan, error_pages, security_headers};
+use crate::web::state::AppState;
 use crate::web::{self, forms};
 
 #[derive(Debug, thiserror::Error)]

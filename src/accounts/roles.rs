@@ -2,39 +2,8 @@
 //! acts for that organisation and every organisation below it. Admins manage people and
 //! organisations; everyone is a learner.
 
-use serde::Serialize;
-
-use crate::organisations::{Organisation, OrganisationId};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Publisher,
-    Coordinator,
-}
-
-impl Role {
-    pub const ALL: [Role; 2] = [Role::Publisher, Role::Coordinator];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Publisher => "publisher",
-            Role::Coordinator => "coordinator",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == raw)
-    }
-}
-
-/// A role held for one organisation (and so for its descendants).
-#[derive(Debug, Clone, Serialize)]
-pub struct RoleGrant {
-    pub id: i64,
-    pub role: Role,
-    pub organisation: Organisation,
-}
+use crate::model::accounts::{Role, RoleGrant};
+use crate::model::ids::OrganisationId;
 
 /// Whether `grants` allow acting as `role` for the organisation whose chain of ancestors,
 /// starting with itself, is `lineage`.
@@ -104,7 +73,7 @@ pub async fn set_admin(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::organisations::OrgKind;
+    use crate::model::organisations::{OrgKind, Organisation};
 
     fn grant(role: Role, org: i64) -> RoleGrant {
         RoleGrant {

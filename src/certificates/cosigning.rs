@@ -16,11 +16,11 @@ use std::sync::Arc;
 
 use super::{Authority, CertError, clean_reason};
 use crate::audit::{self, Action, Actor};
-use crate::courses::CourseMeta;
 use crate::db::cosigning::{
     self as store, CONSENTED, EndorsedView, PENDING, REFUSED, RequestView, WITHDRAWN,
 };
 use crate::db::{self, Db, DbConnection, DbError};
+use crate::model::courses::CourseMeta;
 use crate::organisations::{Organisation, OrganisationId};
 
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde_json::{Map, Value, json};
 
-use crate::courses::Bilingual;
+use crate::model::courses::Bilingual;
 
 use super::keys::Jwk;
 

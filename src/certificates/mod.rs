@@ -26,13 +26,14 @@ use url::Url;
 
 use crate::accounts::{User, UserId};
 use crate::audit::{self, Action, Actor};
-use crate::courses::{Bilingual, CourseMeta};
 use crate::db::certificates::{CertificateRow, KeyRow, NewCertificate};
 use crate::db::{self, DbConnection, DbError};
 use crate::email::{MailKind, Outgoing};
 use crate::i18n::{self, Lang};
+use crate::model::courses::{Bilingual, CourseMeta};
 use crate::organisations::{Organisation, OrganisationId};
 
+pub use crate::model::certificates::Completed;
 pub use credential::Party;
 pub use keys::{Jwk, KeyError, Sealer};
 pub use sealing::Adopted;
@@ -57,16 +58,6 @@ pub enum CertError {
 
 /// What an issued certificate is, for lists and pages.
 pub type Certificate = CertificateRow;
-
-/// A completion to certify.
-#[derive(Debug, Clone)]
-pub struct Completed {
-    pub user: UserId,
-    pub course_id: i64,
-    pub version_id: i64,
-    pub score: i32,
-    pub completed_at: NaiveDateTime,
-}
 
 /// Longest revocation reason kept.
 pub const MAX_REASON_CHARS: usize = 500;

@@ -12,10 +12,10 @@ use super::pdf;
 use crate::accounts::FieldError;
 use crate::accounts::fields::short_text;
 use crate::audit::{self, Action, Actor};
-use crate::courses::Bilingual;
-use crate::courses::images::MediaFile;
 use crate::db::signatories::{NewSignatory as NewRow, SignatoryRow};
 use crate::db::{self, Db, DbConnection, DbError};
+use crate::model::courses::Bilingual;
+use crate::model::courses::MediaFile;
 use crate::organisations::{NewOrganisation, Organisation, OrganisationId, Slug};
 
 pub type Signatory = SignatoryRow;

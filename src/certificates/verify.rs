@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 
 use super::jws::{self, JwsError, Unverified};
 use super::{Authority, CertError, Certificate, Jwk, Serial, SerialError, keys};
-use crate::courses::Bilingual;
 use crate::db::{self, DbConnection, DbError};
+use crate::model::courses::Bilingual;
 use crate::organisations::OrganisationId;
 
 /// What a genuine or revoked certificate says, for the verification page.

@@ -11,7 +11,6 @@ pub mod roster;
 use std::collections::HashSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
 
 use crate::accounts::FieldError;
 use crate::accounts::fields::short_text;
@@ -21,66 +20,7 @@ use crate::email::{EmailError, Outgoing};
 use crate::organisations::{OrganisationId, subtree};
 use roster::{Known, RosterError, Row};
 
-/// Reminder rules as day counts; `None` turns a rule off.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ReminderDays {
-    /// Remind those who have not opened the course this many days after the invitation.
-    pub not_started: Option<i32>,
-    /// Remind those who started but did nothing for this many days.
-    pub idle: Option<i32>,
-    /// Remind everyone not finished this many days before the due date.
-    pub before_due: Option<i32>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Cohort {
-    pub id: i64,
-    pub organisation_id: i64,
-    pub course_id: i64,
-    pub course_slug: String,
-    pub name: String,
-    pub starts_on: NaiveDate,
-    pub due_on: NaiveDate,
-    pub reminders: ReminderDays,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewCohort {
-    pub organisation_id: i64,
-    pub course_id: i64,
-    pub name: String,
-    pub starts_on: NaiveDate,
-    pub due_on: NaiveDate,
-    pub offices: Vec<i64>,
-    pub reminders: ReminderDays,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Invitation {
-    pub id: i64,
-    pub cohort_id: i64,
-    pub email: String,
-    pub name_km: String,
-    pub name_latin: String,
-    pub office_id: Option<i64>,
-    pub province_id: Option<i32>,
-    pub position: String,
-    pub invited_at: NaiveDateTime,
-    pub user_id: Option<i64>,
-    pub accepted_at: Option<NaiveDateTime>,
-    pub reminders_off_at: Option<NaiveDateTime>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewInvitation {
-    pub cohort_id: i64,
-    pub email: String,
-    pub name_km: String,
-    pub name_latin: String,
-    pub office_id: Option<i64>,
-    pub province_id: Option<i32>,
-    pub position: String,
-}
+pub use crate::model::cohorts::{Cohort, Invitation, NewCohort, NewInvitation, ReminderDays};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CohortError {

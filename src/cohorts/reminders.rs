@@ -9,6 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::letters::Letters;
 use super::{Cohort, Invitation, NewInvitation};
 use crate::db::{self, Db, DbError};
+pub use crate::model::cohorts::Standing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
@@ -25,16 +26,6 @@ impl Rule {
             Self::BeforeDue => "before_due",
         }
     }
-}
-
-/// Where one invited person stands in the cohort's course.
-#[derive(Debug, Clone)]
-pub struct Standing {
-    pub invited_at: NaiveDateTime,
-    /// When they last did something in the course; `None` if they never opened it.
-    pub last_activity: Option<NaiveDateTime>,
-    pub finished: bool,
-    pub opted_out: bool,
 }
 
 /// The rules due for one person now, before removing those already sent.

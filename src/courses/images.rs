@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::source::hex;
+pub use crate::model::courses::MediaFile;
 
 /// Widths made for phones and small screens; larger originals are never served.
 pub const WIDTHS: [u32; 3] = [320, 640, 960];
@@ -36,16 +37,6 @@ pub const MAX_SIDE: u32 = 12_000;
 pub const MAX_SVG_BYTES: usize = 512 * 1024;
 /// BUDGETS.md: one content picture at 640 px is at most 40 KB.
 pub const BUDGET_640: usize = 40 * 1024;
-
-/// One stored file, addressed by the hash of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MediaFile {
-    pub hash: String,
-    pub content_type: &'static str,
-    pub width: u32,
-    pub height: u32,
-    pub bytes: Vec<u8>,
-}
 
 impl MediaFile {
     /// A PNG prepared elsewhere (a signature or a logo made fit for certificates), as media.

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::{certificates, courses, signing_keys, users};
 use super::{DbConnection, DbError};
-use crate::accounts::UserId;
-use crate::organisations::OrganisationId;
+use crate::model::ids::OrganisationId;
+use crate::model::ids::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = signing_keys)]
@@ -294,7 +294,7 @@ pub fn latest_for(
 pub fn completions_without_certificate(
     conn: &mut DbConnection,
     user: UserId,
-) -> Result<Vec<crate::certificates::Completed>, DbError> {
+) -> Result<Vec<crate::model::certificates::Completed>, DbError> {
     use super::schema::completions;
     let issued = certificates::table
         .filter(certificates::user_id.eq(user.0))
@@ -312,7 +312,7 @@ pub fn completions_without_certificate(
     Ok(rows
         .into_iter()
         .map(
-            |(course_id, version_id, score, completed_at)| crate::certificates::Completed {
+            |(course_id, version_id, score, completed_at)| crate::model::certificates::Completed {
                 user,
                 course_id,
                 version_id,

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use super::schema::{cohort_offices, cohorts, courses, invitations};
 use super::{DbConnection, DbError};
-use crate::cohorts::reminders::Standing;
-use crate::cohorts::{Cohort, Invitation, NewCohort, NewInvitation, ReminderDays};
+use crate::model::cohorts::Standing;
+use crate::model::cohorts::{Cohort, Invitation, NewCohort, NewInvitation, ReminderDays};
 
 type CohortRow = (
     i64,

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::{chapter_bits, chapters, course_versions, courses, media, questions};
 use super::{DbConnection, DbError, on_backend};
-use crate::courses::images::MediaFile;
-use crate::organisations::OrganisationId;
+use crate::model::courses::MediaFile;
+use crate::model::ids::OrganisationId;
 
 /// A course as stored: its stable id from `course.toml`, its slug and its publisher.
 #[derive(Debug, Clone, Queryable)]

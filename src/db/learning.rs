@@ -8,8 +8,8 @@ use diesel::prelude::*;
 
 use super::schema::{chapter_progress, chapters, course_versions, courses, enrolments};
 use super::{DbConnection, DbError, lower, on_backend};
-use crate::accounts::UserId;
-use crate::learning::{ACTIVITY_STEP, ChapterProgress, ChapterSummary, CourseVersion, Step};
+use crate::model::ids::UserId;
+use crate::model::learning::{ChapterProgress, ChapterSummary, CourseVersion, Step};
 
 type VersionColumns = (
     courses::id,
@@ -76,11 +76,11 @@ fn to_version(row: VersionRow) -> Option<CourseVersion> {
         version_id,
         slug,
         number: number?,
-        title: crate::courses::Bilingual {
+        title: crate::model::courses::Bilingual {
             km: title_km,
             en: title_en,
         },
-        summary: crate::courses::Bilingual {
+        summary: crate::model::courses::Bilingual {
             km: summary_km,
             en: summary_en,
         },
@@ -154,7 +154,7 @@ pub fn current_version_standing(
     slug: &str,
     key: &str,
     user: UserId,
-    now: NaiveDateTime,
+    fresh_since: NaiveDateTime,
 ) -> Result<Option<(CourseVersion, Standing)>, DbError> {
     type Found = (
         VersionRow,
@@ -207,7 +207,7 @@ pub fn current_version_standing(
         opened: opened.is_some(),
         read: read.is_some(),
         passed: passed.is_some(),
-        here: enrolment.is_some_and(|(at, active)| at == key && active >= now - ACTIVITY_STEP),
+        here: enrolment.is_some_and(|(at, active)| at == key && active >= fresh_since),
     };
     Ok(to_version(version).map(|version| (version, standing)))
 }
@@ -246,7 +246,7 @@ pub fn chapter_list(conn: &mut DbConnection, version: i64) -> Result<Vec<Chapter
                 position,
                 minutes,
                 content_hash,
-                title: crate::courses::Bilingual { km, en },
+                title: crate::model::courses::Bilingual { km, en },
             },
         )
         .collect())
@@ -342,7 +342,8 @@ pub struct Standing {
     pub opened: bool,
     pub read: bool,
     pub passed: bool,
-    /// Recorded as being at this chapter, and active within `ACTIVITY_STEP` of now.
+    /// Recorded as being at this chapter, and active since `fresh_since` (the caller's
+    /// `learning::ACTIVITY_STEP` before now).
     pub here: bool,
 }
 

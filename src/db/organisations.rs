@@ -5,7 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::organisations;
 use super::{DbConnection, DbError};
-use crate::organisations::{NewOrganisation, OrgKind, Organisation, OrganisationId, ProvinceId};
+use crate::model::ids::{OrganisationId, ProvinceId};
+use crate::model::organisations::{NewOrganisation, OrgKind, Organisation};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = organisations)]
@@ -54,7 +55,7 @@ pub fn find(conn: &mut DbConnection, id: OrganisationId) -> Result<Option<Organi
 
 /// The ids of an organisation and every organisation below it.
 pub fn ids_under(conn: &mut DbConnection, root: OrganisationId) -> Result<Vec<i64>, DbError> {
-    Ok(crate::organisations::subtree(&all(conn)?, root)
+    Ok(crate::model::organisations::subtree(&all(conn)?, root)
         .iter()
         .map(|o| o.id.0)
         .collect())

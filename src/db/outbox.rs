@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::email_outbox;
 use super::{DbConnection, DbError};
-use crate::email::Outgoing;
+use crate::model::mail::Outgoing;
 
 pub const QUEUED: &str = "queued";
 pub const SENT: &str = "sent";

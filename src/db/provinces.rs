@@ -4,7 +4,8 @@ use diesel::prelude::*;
 
 use super::schema::provinces;
 use super::{DbConnection, DbError};
-use crate::organisations::{Province, ProvinceId};
+use crate::model::ids::ProvinceId;
+use crate::model::organisations::Province;
 
 pub fn all(conn: &mut DbConnection) -> Result<Vec<Province>, DbError> {
     let rows: Vec<(i32, String, String, bool)> = provinces::table

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 
 use super::schema::{attempt_answers, attempts, completions, questions};
 use super::{DbConnection, DbError};
-use crate::accounts::UserId;
-use crate::courses::Question;
-use crate::quizzes::Tally;
+use crate::model::courses::Question;
+use crate::model::ids::UserId;
+use crate::model::quizzes::Tally;
 
 /// The questions of a version's practice check for `chapter`, or of its final assessment
 /// (`chapter` = `None`), in the order written.
@@ -264,7 +264,7 @@ pub fn tally_untallied(conn: &mut DbConnection, batch: i64) -> Result<usize, DbE
         if !pools.contains_key(version) {
             pools.insert(*version, questions(conn, *version, None)?);
         }
-        let mut answered = crate::quizzes::Answers::new();
+        let mut answered = crate::model::quizzes::Answers::new();
         for (key, chosen) in answers(conn, *id)? {
             answered.insert(key, serde_json::from_str(&chosen).unwrap_or_default());
         }

@@ -16,9 +16,9 @@ use super::schema::{
     organisations, provinces,
 };
 use super::{DbConnection, DbError, lower, lower_or_null, on_backend};
-use crate::courses::Question;
-use crate::quizzes::Tally;
-use crate::reports::{Listing, Missed, Order, Person, Stage, Stages};
+use crate::model::courses::Question;
+use crate::model::quizzes::Tally;
+use crate::model::reports::{Listing, Missed, Order, Person, Stage, Stages};
 
 /// Whose figures: the invitations of these cohorts (all of one course), optionally only
 /// those of a province or of these offices.
@@ -397,7 +397,7 @@ struct TallyRow {
 
 /// For each question of the final assessment, how often the population answered it and
 /// how often wrongly, over every submitted attempt: from the tally kept on each attempt
-/// (`crate::quizzes::Tally`), and from the answers of any attempt without one. `people`,
+/// (`model::quizzes::Tally`), and from the answers of any attempt without one. `people`,
 /// how many the population holds (from its stages), only chooses how their attempts are
 /// found; the figures are the same either way.
 pub fn missed(
@@ -500,7 +500,11 @@ pub fn missed(
             continue;
         };
         let chosen: BTreeSet<String> = serde_json::from_str(&chosen).unwrap_or_default();
-        count(question, !crate::quizzes::is_correct(question, &chosen), n);
+        count(
+            question,
+            !crate::model::quizzes::is_correct(question, &chosen),
+            n,
+        );
     }
     Ok(missed.into_values().collect())
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::sessions;
 use super::{DbConnection, DbError};
-use crate::accounts::UserId;
+use crate::model::ids::UserId;
 
 /// Records a new session for `user`, and forgets the user's sessions that ended by
 /// themselves (idle since `idle_before`, or begun before `begun_before`), so the table

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::one_time_tokens;
 use super::{DbConnection, DbError};
-use crate::accounts::UserId;
-use crate::accounts::tokens::TokenPurpose;
+use crate::model::accounts::TokenPurpose;
+use crate::model::ids::UserId;
 
 pub fn insert(
     conn: &mut DbConnection,

@@ -6,9 +6,10 @@ use diesel::prelude::*;
 use super::organisations::OrganisationRow;
 use super::schema::{organisations, role_grants, sessions, users};
 use super::{DbConnection, DbError, lower};
-use crate::accounts::{Email, Profile, Role, RoleGrant, User, UserId};
 use crate::i18n::Lang;
-use crate::organisations::{OrganisationId, ProvinceId};
+use crate::model::accounts::{Profile, Role, RoleGrant, User, UserId};
+use crate::model::fields::Email;
+use crate::model::ids::{OrganisationId, ProvinceId};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]

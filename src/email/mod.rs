@@ -14,6 +14,7 @@ use lettre::{FileTransport, Message, SmtpTransport, Transport};
 use secrecy::ExposeSecret;
 
 use crate::config::Settings;
+pub use crate::model::mail::{MailKind, Outgoing};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmailError {
@@ -29,38 +30,6 @@ pub enum EmailError {
     /// The server refused this message for good (5xx), for example an unknown mailbox.
     #[error("the mail server refused the message: {0}")]
     Refused(String),
-}
-
-/// Why a message is sent; shown to admins beside each message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailKind {
-    /// "Finish registering" or "you already have an account".
-    Registration,
-    PasswordReset,
-    Invitation,
-    Reminder,
-    Certificate,
-}
-
-impl MailKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Registration => "registration",
-            Self::PasswordReset => "password_reset",
-            Self::Invitation => "invitation",
-            Self::Reminder => "reminder",
-            Self::Certificate => "certificate",
-        }
-    }
-}
-
-/// A message to queue: plain text, already rendered in the recipient's language(s).
-#[derive(Debug, Clone)]
-pub struct Outgoing {
-    pub kind: MailKind,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
 }
 
 /// How long one SMTP conversation may take before it counts as a failed attempt.

@@ -1,59 +1,14 @@
 //! A learner's way through a course: which chapters they opened, read and passed, what is
 //! new since a correction, and where "continue" takes them.
 
-use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::courses::Bilingual;
+pub use crate::model::learning::{ChapterProgress, ChapterSummary, CourseVersion, Step};
 
 /// How fresh "last activity" is kept when a learner comes back to the chapter they are at:
 /// reports and reminders count in days, and a page view or a repeated "I have read this"
 /// that changes nothing else needs no write (on SQLite, one fsync each).
 pub const ACTIVITY_STEP: chrono::Duration = chrono::Duration::minutes(10);
-
-/// How far a learner got with a chapter in one request: opening it, reading it to the end,
-/// or passing its practice check (which means they read it too).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Step {
-    Opened,
-    Read,
-    Passed,
-}
-
-/// The newest published version of a course.
-#[derive(Debug, Clone, Serialize)]
-pub struct CourseVersion {
-    pub course_id: i64,
-    pub version_id: i64,
-    pub slug: String,
-    pub number: i32,
-    pub title: Bilingual,
-    pub summary: Bilingual,
-    /// The version's settings as stored (JSON of the checked `course.toml`).
-    #[serde(skip)]
-    pub settings: String,
-    pub published_at: NaiveDateTime,
-}
-
-/// A chapter of a version, without its text.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChapterSummary {
-    pub key: String,
-    pub position: i32,
-    pub minutes: i32,
-    pub content_hash: String,
-    pub title: Bilingual,
-}
-
-/// What a learner did in one version of one chapter.
-#[derive(Debug, Clone)]
-pub struct ChapterProgress {
-    pub chapter_key: String,
-    pub content_hash: String,
-    pub opened_at: NaiveDateTime,
-    pub read_at: Option<NaiveDateTime>,
-    pub passed_at: Option<NaiveDateTime>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -123,7 +78,10 @@ pub fn percent_done(states: &[ChapterState]) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDateTime;
+
     use super::*;
+    use crate::model::courses::Bilingual;
 
     fn chapter(key: &str, hash: &str) -> ChapterSummary {
         ChapterSummary {

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use rust_embed::RustEmbed;
 
 use super::error::WebError;
-use crate::state::AppState;
+use crate::web::state::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "assets/"]

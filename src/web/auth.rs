@@ -17,7 +17,7 @@ use crate::accounts::tokens::TokenPurpose;
 use crate::accounts::{AccountError, Password, User, password_reset, sign_in as signing};
 use crate::email::{self, EmailError, MailKind, Outgoing};
 use crate::i18n::{self, Lang};
-use crate::state::AppState;
+use crate::web::state::AppState;
 
 // --- Registration -------------------------------------------------------------------------
 

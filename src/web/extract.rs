@@ -25,7 +25,7 @@ use crate::accounts::{Role, RoleGrant, User, UserId};
 use crate::db;
 use crate::i18n::Lang;
 use crate::organisations::Organisation;
-use crate::state::AppState;
+use crate::web::state::AppState;
 
 pub const LANG_COOKIE: &str = "lang";
 const SESSION_USER: &str = "uid";

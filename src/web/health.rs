@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::state::AppState;
+use crate::web::state::AppState;
 
 /// The process is up.
 pub async fn live() -> HttpResponse {

@@ -239,7 +239,7 @@ impl<'a> ChapterHead<'a> {
 /// The current version of a course and one of its chapters as published: from memory
 /// after the first time.
 fn current_chapter(
-    state: &crate::state::AppState,
+    state: &crate::web::state::AppState,
     conn: &mut db::DbConnection,
     slug: &str,
     key: &str,
@@ -253,15 +253,20 @@ fn current_chapter(
 /// As [`current_chapter`], with where `user` stands in the chapter, read in the same query
 /// as the version.
 fn current_chapter_standing(
-    state: &crate::state::AppState,
+    state: &crate::web::state::AppState,
     conn: &mut db::DbConnection,
     slug: &str,
     key: &str,
     user: UserId,
     now: chrono::NaiveDateTime,
 ) -> Result<Option<CurrentChapter>, DbError> {
-    let Some((version, before)) =
-        db::learning::current_version_standing(conn, slug, key, user, now)?
+    let Some((version, before)) = db::learning::current_version_standing(
+        conn,
+        slug,
+        key,
+        user,
+        now - learning::ACTIVITY_STEP,
+    )?
     else {
         return Ok(None);
     };
@@ -278,7 +283,7 @@ type CurrentChapter = (
 
 /// A chapter of a published version: from memory after the first time.
 fn chapter_content(
-    state: &crate::state::AppState,
+    state: &crate::web::state::AppState,
     conn: &mut db::DbConnection,
     version: &CourseVersion,
     key: &str,

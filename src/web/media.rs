@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 
 use super::error::WebError;
 use crate::db;
-use crate::state::AppState;
+use crate::web::state::AppState;
 
 pub async fn serve(
     state: web::Data<AppState>,

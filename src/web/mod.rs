@@ -25,6 +25,7 @@ pub mod publisher;
 pub mod render;
 pub mod reports;
 pub mod signing;
+pub mod state;
 pub mod workspaces;
 
 use actix_web::web::{ServiceConfig, get, post, resource, scope};

@@ -10,8 +10,8 @@ use super::error::{ErrorPage, WebError};
 use super::extract::{Ctx, request_lang};
 use crate::accounts::FieldError;
 use crate::i18n::{self, Lang};
-use crate::state::AppState;
 use crate::templates::TemplateError;
+use crate::web::state::AppState;
 
 /// What templates know about the signed-in person.
 #[derive(Serialize)]

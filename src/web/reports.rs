@@ -165,7 +165,7 @@ fn find_scope(
 /// The totals of a population, computed now or shared with a computation of the same ones
 /// already running.
 async fn totals(
-    state: &crate::state::AppState,
+    state: &crate::web::state::AppState,
     pop: &Population,
     chapters: Vec<String>,
 ) -> Result<Arc<Totals>, WebError> {

@@ -131,7 +131,7 @@ pub fn name_characters(field: &'static str, raw: &str, name: &str) -> Result<(),
     if raw.chars().any(forbidden_in_name) {
         return Err(FieldError::new(field, "error-name-characters"));
     }
-    if crate::certificates::pdf::undrawable(name).is_some() {
+    if crate::fonts::undrawable(name).is_some() {
         return Err(FieldError::new(field, "error-name-unprintable"));
     }
     Ok(())

@@ -1,0 +1,51 @@
+//! A learner's way through a course as the other layers see it: versions, chapters and
+//! what was done in them.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use super::courses::Bilingual;
+
+/// How far a learner got with a chapter in one request: opening it, reading it to the end,
+/// or passing its practice check (which means they read it too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Opened,
+    Read,
+    Passed,
+}
+
+/// The newest published version of a course.
+#[derive(Debug, Clone, Serialize)]
+pub struct CourseVersion {
+    pub course_id: i64,
+    pub version_id: i64,
+    pub slug: String,
+    pub number: i32,
+    pub title: Bilingual,
+    pub summary: Bilingual,
+    /// The version's settings as stored (JSON of the checked `course.toml`).
+    #[serde(skip)]
+    pub settings: String,
+    pub published_at: NaiveDateTime,
+}
+
+/// A chapter of a version, without its text.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChapterSummary {
+    pub key: String,
+    pub position: i32,
+    pub minutes: i32,
+    pub content_hash: String,
+    pub title: Bilingual,
+}
+
+/// What a learner did in one version of one chapter.
+#[derive(Debug, Clone)]
+pub struct ChapterProgress {
+    pub chapter_key: String,
+    pub content_hash: String,
+    pub opened_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+    pub passed_at: Option<NaiveDateTime>,
+}
