@@ -19,6 +19,7 @@
 //!   records); it is below `db`, which imports nothing above it.
 
 pub mod accounts;
+pub mod assets;
 pub mod audit;
 pub mod backup;
 pub mod bounded;

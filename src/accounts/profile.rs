@@ -3,7 +3,6 @@
 use chrono::NaiveDateTime;
 
 use super::fields::short_text;
-use super::registration::{check_profile_references, optional_id};
 use super::{AccountError, FieldError, PersonNames, Profile, UserId};
 use crate::db::{self, Db};
 use crate::i18n::Lang;
@@ -107,4 +106,42 @@ pub async fn update(
         Ok(db::users::update_profile(conn, id, &profile, now)?)
     })
     .await
+}
+
+/// A select box's value: empty for "none", else a number.
+pub fn optional_id<T: std::str::FromStr>(
+    raw: &str,
+    field: &'static str,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    raw.parse()
+        .map_err(|_| errors.push(FieldError::new(field, "error-choose-one")))
+        .ok()
+}
+
+/// Checks that the province and office a profile names exist.
+pub fn check_profile_references(
+    conn: &mut db::DbConnection,
+    profile: &Profile,
+) -> Result<(), AccountError> {
+    let mut errors = Vec::new();
+    if let Some(province) = profile.province_id
+        && !(1..=25).contains(&province.0)
+    {
+        errors.push(FieldError::new("province", "error-choose-one"));
+    }
+    if let Some(org) = profile.organisation_id
+        && db::organisations::find(conn, org)?.is_none()
+    {
+        errors.push(FieldError::new("organisation", "error-choose-one"));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AccountError::Invalid(errors))
+    }
 }

@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 
 use super::fields::{name_characters, short_text};
-use super::profile::parse_profile;
+use super::profile::{check_profile_references, parse_profile};
+
 use super::tokens::{TokenPurpose, random_token};
 use super::{AccountError, Email, FieldError, PersonNames, Profile, User};
 use crate::db::users::NewUser;
@@ -49,21 +50,6 @@ impl NewAccount {
             _ => Err(errors),
         }
     }
-}
-
-/// A select box's value: empty for "none", else a number.
-pub fn optional_id<T: std::str::FromStr>(
-    raw: &str,
-    field: &'static str,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    raw.parse()
-        .map_err(|_| errors.push(FieldError::new(field, "error-choose-one")))
-        .ok()
 }
 
 /// The email a registration sends; the visitor is told the same ("check your email") in
@@ -161,29 +147,6 @@ where
         // The race above: the other registration sent its letter.
         Err(AccountError::Raced) => Ok(false),
         other => other,
-    }
-}
-
-/// Checks that the province and office a profile names exist.
-pub fn check_profile_references(
-    conn: &mut db::DbConnection,
-    profile: &Profile,
-) -> Result<(), AccountError> {
-    let mut errors = Vec::new();
-    if let Some(province) = profile.province_id
-        && !(1..=25).contains(&province.0)
-    {
-        errors.push(FieldError::new("province", "error-choose-one"));
-    }
-    if let Some(org) = profile.organisation_id
-        && db::organisations::find(conn, org)?.is_none()
-    {
-        errors.push(FieldError::new("organisation", "error-choose-one"));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AccountError::Invalid(errors))
     }
 }
 

@@ -17,9 +17,6 @@ pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 pub const OB_SCHEMA: &str =
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
-/// A status list has at least 131,072 entries (16 KiB), so that the index of one
-/// credential says little about who holds it (the specification's minimum).
-pub const STATUS_LIST_BITS: usize = 131_072;
 
 /// An organisation as it appears in credentials: its `did:web` identifier, its page and
 /// its names.

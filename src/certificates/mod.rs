@@ -175,7 +175,7 @@ impl Authority {
     ) -> Result<(KeyRow, SigningKey, i64), CertError> {
         let (row, key) = self.signing_key(conn, org, now)?;
         let index = db::certificates::next_status_index(conn, row.id)?;
-        if index < credential::STATUS_LIST_BITS as i64 {
+        if index < status_list::STATUS_LIST_BITS as i64 {
             return Ok((row, key, index));
         }
         let row = self.new_key(conn, org, now)?;

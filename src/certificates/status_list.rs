@@ -9,8 +9,6 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
-use super::credential::STATUS_LIST_BITS;
-
 pub fn encode(set: &[i64]) -> String {
     let mut bits = vec![0u8; STATUS_LIST_BITS / 8];
     for &index in set {
@@ -38,6 +36,10 @@ pub fn is_set(encoded: &str, index: usize) -> Option<bool> {
     let byte = bits.get(index / 8)?;
     Some(byte & (0x80 >> (index % 8)) != 0)
 }
+
+/// A status list has at least 131,072 entries (16 KiB), so that the index of one
+/// credential says little about who holds it (the specification's minimum).
+pub const STATUS_LIST_BITS: usize = 131_072;
 
 #[cfg(test)]
 mod tests {

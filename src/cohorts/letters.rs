@@ -6,11 +6,11 @@ use serde::Serialize;
 use url::Url;
 
 use super::links::{Links, Purpose};
-use super::reminders::Rule;
 use super::{Cohort, NewInvitation};
 use crate::courses::Bilingual;
 use crate::email::{self, EmailError, MailKind, Outgoing};
 use crate::i18n::{self, Lang};
+use crate::model::cohorts::Rule;
 
 pub struct Letters {
     pub templates: std::sync::Arc<tera::Tera>,

@@ -9,24 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::letters::Letters;
 use super::{Cohort, Invitation, NewInvitation};
 use crate::db::{self, Db, DbError};
-pub use crate::model::cohorts::Standing;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
-    NotStarted,
-    Idle,
-    BeforeDue,
-}
-
-impl Rule {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotStarted => "not_started",
-            Self::Idle => "idle",
-            Self::BeforeDue => "before_due",
-        }
-    }
-}
+pub use crate::model::cohorts::{Rule, Standing};
 
 /// The rules due for one person now, before removing those already sent.
 pub fn due(cohort: &Cohort, person: &Standing, now: NaiveDateTime) -> Vec<Rule> {

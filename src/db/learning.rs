@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{chapter_progress, chapters, course_versions, courses, enrolments};
+pub use super::summary::Place;
 use super::{DbConnection, DbError, lower, on_backend};
 use crate::model::ids::UserId;
 use crate::model::learning::{ChapterProgress, ChapterSummary, CourseVersion, Step};
@@ -312,27 +313,6 @@ pub fn progress(
             },
         )
         .collect())
-}
-
-/// One version of one chapter, for one learner: where progress is recorded.
-#[derive(Debug, Clone, Copy)]
-pub struct Place<'a> {
-    pub user: UserId,
-    pub course: i64,
-    pub chapter: &'a str,
-    pub content_hash: &'a str,
-}
-
-impl<'a> Place<'a> {
-    /// The chapter version `chapter` of `course`, for `user`.
-    pub fn of(user: UserId, course: i64, chapter: &'a ChapterSummary) -> Self {
-        Self {
-            user,
-            course,
-            chapter: &chapter.key,
-            content_hash: &chapter.content_hash,
-        }
-    }
 }
 
 /// Where a learner stands with one version of one chapter, read in one query before

@@ -10,9 +10,10 @@ use chrono::NaiveDateTime;
 use diesel::dsl::exists;
 use diesel::prelude::*;
 
-use super::learning::Place;
 use super::schema::{certificates, chapter_bits, chapter_progress, enrolments};
 use super::{DbConnection, DbError, on_backend};
+use crate::model::ids::UserId;
+use crate::model::learning::ChapterSummary;
 
 /// Makes sure the learner has an enrolment in the course: someone who completes or is
 /// certified without having opened a chapter (an imported record, a direct link to the
@@ -145,4 +146,25 @@ pub(super) fn certified(
         .set(enrolments::certified.eq(in_force))
         .execute(conn)?;
     Ok(())
+}
+
+/// One version of one chapter, for one learner: where progress is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub user: UserId,
+    pub course: i64,
+    pub chapter: &'a str,
+    pub content_hash: &'a str,
+}
+
+impl<'a> Place<'a> {
+    /// The chapter version `chapter` of `course`, for `user`.
+    pub fn of(user: UserId, course: i64, chapter: &'a ChapterSummary) -> Self {
+        Self {
+            user,
+            course,
+            chapter: &chapter.key,
+            content_hash: &chapter.content_hash,
+        }
+    }
 }

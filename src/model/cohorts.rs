@@ -73,3 +73,21 @@ pub struct Standing {
     pub finished: bool,
     pub opted_out: bool,
 }
+
+/// Which reminder a person is due: not started, idle, or the due date is near.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    NotStarted,
+    Idle,
+    BeforeDue,
+}
+
+impl Rule {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not_started",
+            Self::Idle => "idle",
+            Self::BeforeDue => "before_due",
+        }
+    }
+}

@@ -9,6 +9,7 @@
 //! (holds a certificate that is not revoked).
 
 pub mod chart;
+pub mod totals;
 
 use std::collections::HashMap;
 

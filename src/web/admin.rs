@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::account::choices;
 use super::error::WebError;
 use super::extract::{Admin, CsrfForm};
-use crate::accounts::registration::optional_id;
+use crate::accounts::profile::optional_id;
 use crate::accounts::{AccountError, Role, UserId, roles};
 use crate::audit;
 use crate::db;

@@ -62,24 +62,6 @@ struct Scope {
     chapters: Vec<(String, String, String)>,
 }
 
-/// What a report shows of its population as a whole: how many are at each stage, how many
-/// opened each chapter, how long finishing took, and the questions missed most. The part
-/// of a report whose cost grows with the population.
-#[derive(Default)]
-pub struct Totals {
-    stages: reports::Stages,
-    missed: Vec<reports::Missed>,
-}
-
-/// Which totals: the population and the keys of its course's chapters.
-pub type TotalsKey = (Population, Vec<String>);
-
-/// Totals being computed, shared with whoever asks for the same ones meanwhile (four
-/// coordinators opening the ministry's report at once compute it once, not four times on
-/// two cores). Nothing is kept once computed, so the figures are as fresh as the request.
-pub type TotalsInFlight =
-    singleflight_async::SingleFlight<TotalsKey, Result<Arc<Totals>, Arc<DbError>>>;
-
 /// One page of a report's people list.
 struct Page {
     shown: usize,
@@ -162,29 +144,6 @@ fn find_scope(
     Ok(scope)
 }
 
-/// The totals of a population, computed now or shared with a computation of the same ones
-/// already running.
-async fn totals(
-    state: &crate::web::state::AppState,
-    pop: &Population,
-    chapters: Vec<String>,
-) -> Result<Arc<Totals>, WebError> {
-    let key = (pop.clone(), chapters.clone());
-    let (db, pop) = (state.db.clone(), pop.clone());
-    let work = || async move {
-        db.read(move |conn| {
-            let stages = db::reports::stages(conn, &pop, &chapters)?;
-            let people = stages.at_stage.iter().sum();
-            let missed = reports::most_missed(db::reports::missed(conn, &pop, people)?);
-            Ok::<_, DbError>(Totals { stages, missed })
-        })
-        .await
-        .map(Arc::new)
-        .map_err(Arc::new)
-    };
-    Ok(state.report_totals.work(key, work).await?)
-}
-
 /// The people on the asked-for page (pages of [`PAGE_SIZE`]) of those `listing` shows.
 fn page_of_people(
     conn: &mut db::DbConnection,
@@ -249,7 +208,8 @@ pub async fn page(
     let chapters = keys.len() as i64;
     let (figures, page) = match scope.population.clone() {
         Some(pop) => {
-            let figures = totals(&ctx.state, &pop, keys).await?;
+            let figures =
+                reports::totals::of(&ctx.state.db, &ctx.state.report_totals, &pop, keys).await?;
             let (listing, counted) = (query.listing(), figures.clone());
             let page = ctx
                 .state

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::accounts::sign_in::ThrottlePolicy;
+use crate::assets::Assets;
 use crate::bounded::Bounded;
 use crate::certificates::Authority;
 use crate::clock::Clock;
@@ -10,7 +11,6 @@ use crate::cohorts::letters::Letters;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::jobs::Jobs;
-use crate::web::assets::Assets;
 
 pub struct AppState {
     pub db: Db,
@@ -32,7 +32,7 @@ pub struct AppState {
     /// Checking and preparing uploaded courses, a few at a time (`bounded`).
     pub course_work: Bounded,
     /// Report totals being computed, shared with whoever asks for the same meanwhile.
-    pub report_totals: crate::web::reports::TotalsInFlight,
+    pub report_totals: crate::reports::totals::TotalsInFlight,
 }
 
 impl AppState {
