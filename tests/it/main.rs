@@ -40,5 +40,6 @@ mod password_reset;
 mod quizzes;
 mod security;
 mod sessions;
+mod snapshots;
 mod spreadsheets;
 mod uploads;
