@@ -130,3 +130,15 @@ pub fn record(
         },
     )
 }
+
+/// The newest `limit` entries, narrowed by action and by a word in the actor, subject or
+/// detail (the admin's audit page).
+pub async fn entries(
+    db: &db::Db,
+    action: Option<Action>,
+    search: String,
+    limit: i64,
+) -> Result<Vec<db::audit::Entry>, DbError> {
+    db.read(move |conn| db::audit::list(conn, action.map(Action::code), &search, limit))
+        .await
+}

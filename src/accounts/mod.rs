@@ -5,6 +5,7 @@
 
 pub mod password;
 pub mod password_reset;
+pub mod people;
 pub mod profile;
 pub mod registration;
 pub mod roles;

@@ -52,6 +52,39 @@ pub async fn grant(
     .await
 }
 
+/// Takes back one role of `user`, and says so in the audit log; `false` when they did not
+/// hold it.
+pub async fn revoke(
+    db: &crate::db::Db,
+    user: super::UserId,
+    grant: i64,
+    actor: crate::audit::Actor,
+    now: chrono::NaiveDateTime,
+) -> Result<bool, super::AccountError> {
+    use crate::db;
+    db.write(move |conn| {
+        let held = db::users::grants(conn, user)?
+            .into_iter()
+            .find(|g| g.id == grant);
+        let removed = db::users::revoke_role(conn, user, grant)?;
+        if let (true, Some(held)) = (removed, held) {
+            let who = db::users::find(conn, user)?
+                .map(|u| u.email)
+                .unwrap_or_default();
+            crate::audit::record(
+                conn,
+                &actor,
+                crate::audit::Action::RoleRevoked,
+                &who,
+                &format!("{} of {}", held.role.as_str(), held.organisation.slug),
+                now,
+            )?;
+        }
+        Ok(removed)
+    })
+    .await
+}
+
 /// Makes `user` an admin or not. The last admin cannot step down: someone must be left
 /// who can grant roles.
 pub async fn set_admin(

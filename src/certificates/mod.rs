@@ -18,6 +18,8 @@ pub mod signatories;
 pub mod status_list;
 pub mod verify;
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 use ed25519_dalek::SigningKey;
 use rand::rngs::OsRng;
@@ -695,4 +697,27 @@ struct StoredSettings {
     meta: CourseMeta,
     #[serde(default)]
     signatory_ids: Vec<i64>,
+}
+/// Every public key `org` has signed with (its JWK set).
+pub async fn published_keys(
+    authority: &Arc<Authority>,
+    db: &db::Db,
+    org: Organisation,
+) -> Result<Vec<Jwk>, CertError> {
+    let authority = Arc::clone(authority);
+    db.read(move |conn| authority.published_keys(conn, &org))
+        .await
+}
+
+/// The signed status list of what `key_name` of the organisation `slug` signed; `None`
+/// when there is no such organisation or key.
+pub async fn status_list(
+    authority: &Arc<Authority>,
+    db: &db::Db,
+    slug: String,
+    key_name: String,
+) -> Result<Option<String>, CertError> {
+    let authority = Arc::clone(authority);
+    db.read(move |conn| authority.status_list(conn, &slug, &key_name))
+        .await
 }

@@ -14,10 +14,38 @@ pub mod urls;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::db::courses::{ChapterView, VersionHead};
 use crate::i18n::Lang;
 pub use crate::model::courses::{
     AnswerOption, Bilingual, CourseMeta, Question, QuestionKind, SignatoryRef,
 };
+
+/// A stored picture by the hash of its bytes: its content type and bytes.
+pub async fn media(
+    db: &crate::db::Db,
+    hash: String,
+) -> Result<Option<(String, Vec<u8>)>, crate::db::DbError> {
+    db.read(move |conn| crate::db::courses::media_bytes(conn, &hash))
+        .await
+}
+
+/// A draft behind its preview link: the version and its chapters; `None` for an unknown
+/// link.
+pub async fn preview(
+    db: &crate::db::Db,
+    token: &str,
+) -> Result<Option<(VersionHead, Vec<ChapterView>)>, crate::db::DbError> {
+    use crate::db;
+    let digest = tokens_digest(token);
+    db.read(move |conn| {
+        let Some(head) = db::courses::version_by_preview(conn, &digest)? else {
+            return Ok(None);
+        };
+        let chapters = db::courses::chapters_of(conn, head.id)?;
+        Ok(Some((head, chapters)))
+    })
+    .await
+}
 
 /// The stored digest of a preview token.
 pub fn tokens_digest(token: &str) -> String {

@@ -119,6 +119,39 @@ impl Sender {
     }
 }
 
+/// The admin's view of the outbox: the newest 200 messages (of one status, if `status`
+/// names one) and how many are in each status.
+pub async fn overview(
+    db: &Db,
+    status: &str,
+) -> Result<
+    (
+        Vec<db::outbox::Summary>,
+        Vec<(String, i64)>,
+        Option<&'static str>,
+    ),
+    DbError,
+> {
+    let status = [db::outbox::QUEUED, db::outbox::SENT, db::outbox::FAILED]
+        .into_iter()
+        .find(|s| *s == status);
+    let (messages, counts) = db
+        .read(move |conn| {
+            Ok::<_, DbError>((
+                db::outbox::list(conn, status, 200)?,
+                db::outbox::counts(conn)?,
+            ))
+        })
+        .await?;
+    Ok((messages, counts, status))
+}
+
+/// Puts a failed message back in the queue; the caller wakes the sender.
+pub async fn requeue(db: &Db, id: i64, now: NaiveDateTime) -> Result<bool, DbError> {
+    db.write(move |conn| db::outbox::requeue(conn, id, now))
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,20 @@ pub fn tree_under(mut below: Vec<Organisation>, root: OrganisationId) -> Vec<Tre
     as_tree(below)
 }
 
+/// What a person can choose from in a form: the provinces, and the organisations as a tree.
+pub async fn choices(db: &Db) -> Result<(Vec<Province>, Vec<TreeEntry>), DbError> {
+    let (provinces, all) = db
+        .read(|conn| Ok::<_, DbError>((db::provinces::all(conn)?, db::organisations::all(conn)?)))
+        .await?;
+    Ok((provinces, as_tree(all)))
+}
+
+/// The organisation with this slug.
+pub async fn by_slug(db: &Db, slug: String) -> Result<Option<Organisation>, DbError> {
+    db.read(move |conn| db::organisations::find_by_slug(conn, &slug))
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

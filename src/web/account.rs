@@ -8,8 +8,7 @@ use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, SignedIn};
 use crate::accounts::profile::{self, ProfileForm};
 use crate::accounts::{AccountError, Profile};
-use crate::db;
-use crate::organisations::{Province, TreeEntry, as_tree};
+use crate::organisations::{Province, TreeEntry};
 
 #[derive(Serialize)]
 struct Choices {
@@ -19,18 +18,12 @@ struct Choices {
 
 /// The provinces and offices a person can choose from, for the forms that ask.
 pub async fn choices(ctx: &Ctx, page: &mut tera::Context) -> Result<(), WebError> {
-    let (provinces, organisations) = ctx
-        .state
-        .db
-        .read(|conn| {
-            Ok::<_, db::DbError>((db::provinces::all(conn)?, db::organisations::all(conn)?))
-        })
-        .await?;
+    let (provinces, organisations) = crate::organisations::choices(&ctx.state.db).await?;
     page.insert(
         "choices",
         &Choices {
             provinces,
-            organisations: as_tree(organisations),
+            organisations,
         },
     );
     Ok(())

@@ -8,12 +8,9 @@ use super::account::choices;
 use super::error::WebError;
 use super::extract::{Admin, CsrfForm};
 use crate::accounts::profile::optional_id;
-use crate::accounts::{AccountError, Role, UserId, roles};
+use crate::accounts::{AccountError, Role, UserId, people, roles};
 use crate::audit;
-use crate::db;
 use crate::organisations::{self, NewOrganisation, OrgError, OrganisationId};
-
-const PAGE_SIZE: i64 = 50;
 
 fn see_other(location: String) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -35,24 +32,9 @@ pub async fn users(admin: Admin, query: web::Query<UserSearch>) -> Result<HttpRe
     let ctx = admin.ctx;
     let page_number = query.page.unwrap_or(1).clamp(1, 100_000);
     let search = query.q.clone();
-    let people = ctx
-        .state
-        .db
-        .read(move |conn| {
-            db::users::list(
-                conn,
-                search.as_deref(),
-                (page_number - 1) * PAGE_SIZE,
-                PAGE_SIZE + 1,
-            )
-        })
-        .await?;
-    let has_more = people.len() as i64 > PAGE_SIZE;
+    let (people, has_more) = people::page(&ctx.state.db, search, page_number).await?;
     let mut page = ctx.page();
-    page.insert(
-        "people",
-        &people.iter().take(PAGE_SIZE as usize).collect::<Vec<_>>(),
-    );
+    page.insert("people", &people);
     page.insert("q", &query.q.clone().unwrap_or_default());
     page.insert("page_number", &page_number);
     page.insert("has_more", &has_more);
@@ -75,12 +57,7 @@ pub async fn audit_log(
     let ctx = admin.ctx;
     let action = audit::Action::parse(&query.action);
     let search: String = query.q.trim().chars().take(100).collect();
-    let term = search.clone();
-    let entries = ctx
-        .state
-        .db
-        .read(move |conn| db::audit::list(conn, action.map(audit::Action::code), &term, 200))
-        .await?;
+    let entries = audit::entries(&ctx.state.db, action, search.clone(), 200).await?;
     let mut page = ctx.page();
     page.insert("entries", &entries);
     page.insert(
@@ -98,15 +75,7 @@ pub async fn audit_log(
 pub async fn user(admin: Admin, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let ctx = admin.ctx;
     let id = UserId(id.into_inner());
-    let (person, grants) = ctx
-        .state
-        .db
-        .read(move |conn| {
-            let person = db::users::find(conn, id)?;
-            Ok::<_, db::DbError>((person, db::users::grants(conn, id)?))
-        })
-        .await?;
-    let person = person.ok_or(WebError::NotFound)?;
+    let (person, grants) = people::with_roles(&ctx.state.db, id).await?;
     let mut page = ctx.page();
     choices(&ctx, &mut page).await?;
     page.insert("person", &person);
@@ -158,31 +127,7 @@ pub async fn revoke_role(
     let (id, grant) = path.into_inner();
     let actor = admin.ctx.actor();
     let now = admin.ctx.state.now();
-    let removed = admin
-        .ctx
-        .state
-        .db
-        .write(move |conn| {
-            let held = db::users::grants(conn, UserId(id))?
-                .into_iter()
-                .find(|g| g.id == grant);
-            let removed = db::users::revoke_role(conn, UserId(id), grant)?;
-            if let (true, Some(held)) = (removed, held) {
-                let who = db::users::find(conn, UserId(id))?
-                    .map(|u| u.email)
-                    .unwrap_or_default();
-                audit::record(
-                    conn,
-                    &actor,
-                    audit::Action::RoleRevoked,
-                    &who,
-                    &format!("{} of {}", held.role.as_str(), held.organisation.slug),
-                    now,
-                )?;
-            }
-            Ok::<_, db::DbError>(removed)
-        })
-        .await?;
+    let removed = roles::revoke(&admin.ctx.state.db, UserId(id), grant, actor, now).await?;
     if !removed {
         return Err(WebError::NotFound);
     }
@@ -285,17 +230,8 @@ pub async fn outbox(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, WebError> {
     let ctx = admin.ctx;
-    let status = [db::outbox::QUEUED, db::outbox::SENT, db::outbox::FAILED]
-        .into_iter()
-        .find(|s| *s == query.status);
-    let (messages, counts) = ctx
-        .state
-        .db
-        .read(move |conn| {
-            let messages = db::outbox::list(conn, status, 200)?;
-            Ok::<_, db::DbError>((messages, db::outbox::counts(conn)?))
-        })
-        .await?;
+    let (messages, counts, status) =
+        crate::email::outbox::overview(&ctx.state.db, &query.status).await?;
     let mut page = ctx.page();
     page.insert("messages", &messages);
     page.insert(
@@ -316,12 +252,7 @@ pub async fn resend(
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let now = admin.ctx.state.now();
-    admin
-        .ctx
-        .state
-        .db
-        .write(move |conn| db::outbox::requeue(conn, id, now))
-        .await?;
+    crate::email::outbox::requeue(&admin.ctx.state.db, id, now).await?;
     admin.ctx.state.jobs.wake();
     Ok(see_other("/admin/email".into()))
 }

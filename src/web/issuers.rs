@@ -8,17 +8,14 @@ use serde_json::json;
 
 use super::error::WebError;
 use super::extract::Ctx;
-use crate::certificates::{CertError, Jwk, credential};
-use crate::db;
+use crate::certificates::{self, Jwk, credential};
 use crate::organisations::Organisation;
 
 /// Public documents may be cached briefly: a revocation shows within five minutes.
 const PUBLIC_CACHE: &str = "public, max-age=300";
 
 async fn organisation(ctx: &Ctx, slug: String) -> Result<Organisation, WebError> {
-    ctx.state
-        .db
-        .read(move |conn| db::organisations::find_by_slug(conn, &slug))
+    crate::organisations::by_slug(&ctx.state.db, slug)
         .await?
         .ok_or(WebError::NotFound)
 }
@@ -61,12 +58,7 @@ pub async fn profile(
 
 /// Every public key the organisation has signed with.
 async fn published_keys(ctx: &Ctx, org: Organisation) -> Result<Vec<Jwk>, WebError> {
-    let authority = std::sync::Arc::clone(&ctx.state.certificates);
-    Ok(ctx
-        .state
-        .db
-        .read(move |conn| authority.published_keys(conn, &org))
-        .await?)
+    Ok(certificates::published_keys(&ctx.state.certificates, &ctx.state.db, org).await?)
 }
 
 pub async fn jwks(ctx: Ctx, org: web::Path<String>) -> Result<HttpResponse, WebError> {
@@ -96,13 +88,8 @@ pub async fn status_list(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
     let (org, key) = path.into_inner();
-    let authority = std::sync::Arc::clone(&ctx.state.certificates);
-    let token = ctx
-        .state
-        .db
-        .read(move |conn| authority.status_list(conn, &org, &key))
-        .await
-        .map_err(|e: CertError| WebError::from(e))?
+    let token = certificates::status_list(&ctx.state.certificates, &ctx.state.db, org, key)
+        .await?
         .ok_or(WebError::NotFound)?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "application/vc+jwt"))

@@ -10,7 +10,6 @@ use actix_web::{HttpResponse, web};
 
 use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, LANG_COOKIE};
-use crate::db;
 use crate::i18n::Lang;
 
 #[derive(serde::Deserialize)]
@@ -36,11 +35,7 @@ pub async fn switch_and_save(
 ) -> Result<HttpResponse, WebError> {
     let lang = Lang::from_code(&code).ok_or(WebError::NotFound)?;
     if let Some(viewer) = &ctx.viewer {
-        let id = viewer.user.id;
-        ctx.state
-            .db
-            .write(move |conn| db::users::set_lang(conn, id, lang))
-            .await?;
+        crate::accounts::people::set_lang(&ctx.state.db, viewer.user.id, lang).await?;
     }
     Ok(switched(&ctx, lang, form.next.as_deref()))
 }

@@ -5,7 +5,6 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 
 use super::error::WebError;
-use crate::db;
 use crate::web::state::AppState;
 
 pub async fn serve(
@@ -16,11 +15,7 @@ pub async fn serve(
     if hash.len() != 32 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(WebError::NotFound);
     }
-    let hash = hash.to_owned();
-    let found = state
-        .db
-        .read(move |conn| db::courses::media_bytes(conn, &hash))
-        .await?;
+    let found = crate::courses::media(&state.db, hash.to_owned()).await?;
     let (content_type, bytes) = found.ok_or(WebError::NotFound)?;
     if crate::courses::images::extension_of(&content_type) != extension {
         return Err(WebError::NotFound);

@@ -4,24 +4,11 @@ use actix_web::{HttpResponse, web};
 
 use super::error::WebError;
 use super::extract::Ctx;
-use crate::courses::tokens_digest;
-use crate::db;
+use crate::courses::{self, ChapterView, VersionHead};
 
 /// Everything the preview pages need from one version.
-async fn load(
-    ctx: &Ctx,
-    token: String,
-) -> Result<(db::courses::VersionHead, Vec<db::courses::ChapterView>), WebError> {
-    let digest = tokens_digest(&token);
-    ctx.state
-        .db
-        .read(move |conn| {
-            let Some(head) = db::courses::version_by_preview(conn, &digest)? else {
-                return Ok::<_, db::DbError>(None);
-            };
-            let chapters = db::courses::chapters_of(conn, head.id)?;
-            Ok(Some((head, chapters)))
-        })
+async fn load(ctx: &Ctx, token: String) -> Result<(VersionHead, Vec<ChapterView>), WebError> {
+    courses::preview(&ctx.state.db, &token)
         .await?
         .ok_or(WebError::NotFound)
 }
@@ -59,7 +46,7 @@ pub async fn chapter(
     page.insert("chapter", chapter);
     page.insert("body", chapter.html(ctx.lang));
     page.insert("sections", &sections);
-    let link = |c: &db::courses::ChapterView| serde_json::json!({"key": c.key, "title": {"km": c.title_km, "en": c.title_en}});
+    let link = |c: &ChapterView| serde_json::json!({"key": c.key, "title": {"km": c.title_km, "en": c.title_en}});
     let previous = index.checked_sub(1).and_then(|i| chapters.get(i));
     page.insert("previous", &previous.map(link));
     page.insert("next", &chapters.get(index + 1).map(link));
