@@ -6,6 +6,7 @@
 //! take a database connection so that a certificate is issued in the same transaction as
 //! the completion it records: a completion never lacks its certificate.
 
+pub mod actions;
 pub mod cosigning;
 pub mod credential;
 pub mod embedded;

@@ -132,6 +132,12 @@ fn standing_in(
     })
 }
 
+/// The course's current version, for its final assessment; `None` when it has none.
+pub async fn course_version(db: &Db, slug: String) -> Result<Option<CourseVersion>, DbError> {
+    db.read(move |conn| db::learning::current_version(conn, &slug))
+        .await
+}
+
 pub async fn standing(
     db: &Db,
     user: UserId,

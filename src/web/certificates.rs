@@ -2,8 +2,6 @@
 //! leads, or by uploading a downloaded credential), the learner's downloads, and revocation
 //! by the issuing organisation's staff.
 
-use std::sync::Arc;
-
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -16,8 +14,7 @@ use super::extract::{CertificateStaff, CsrfForm, Ctx, OrgRole, SignedIn, Viewer}
 use super::render::see_other;
 use crate::accounts::Role;
 use crate::accounts::roles::may_act;
-use crate::certificates::{self, CertError, Certificate, Verdict};
-use crate::db::{self, DbError};
+use crate::certificates::{self, Certificate, Verdict, actions};
 use crate::organisations::OrganisationId;
 
 /// A credential, even inside a PDF, is far smaller than this.
@@ -53,13 +50,8 @@ pub async fn form(ctx: Ctx, query: web::Query<SerialQuery>) -> Result<HttpRespon
 /// `/verify/{serial}`: what scanning the QR code shows.
 pub async fn by_serial(ctx: Ctx, serial: web::Path<String>) -> Result<HttpResponse, WebError> {
     let typed: String = serial.into_inner().chars().take(40).collect();
-    let authority = Arc::clone(&ctx.state.certificates);
-    let query = typed.clone();
-    let verdict = ctx
-        .state
-        .db
-        .read(move |conn| authority.verify_serial(conn, &query))
-        .await?;
+    let verdict =
+        actions::verify_serial(&ctx.state.certificates, &ctx.state.db, typed.clone()).await?;
     show(&ctx, &verdict, Some(&typed))
 }
 
@@ -76,11 +68,7 @@ pub async fn upload(ctx: Ctx, form: Multipart) -> Result<HttpResponse, WebError>
         {
             Err(why) => Verdict::Invalid { why },
             Ok(token) => {
-                let authority = Arc::clone(&ctx.state.certificates);
-                ctx.state
-                    .db
-                    .read(move |conn| authority.verify_token(conn, &token))
-                    .await?
+                actions::verify_token(&ctx.state.certificates, &ctx.state.db, token).await?
             }
         },
     };
@@ -137,18 +125,7 @@ async fn with_issuers(
     ctx: &Ctx,
     serial: String,
 ) -> Result<(Certificate, Vec<OrganisationId>), WebError> {
-    ctx.state
-        .db
-        .read(move |conn| {
-            let Some(row) = db::certificates::by_serial(conn, &serial)? else {
-                return Ok::<_, DbError>(None);
-            };
-            let lineage = match db::certificates::course_owner(conn, row.course_id)? {
-                Some((org, _)) => db::organisations::lineage(conn, OrganisationId(org))?,
-                None => Vec::new(),
-            };
-            Ok(Some((row, lineage)))
-        })
+    actions::with_issuers(&ctx.state.db, serial)
         .await?
         .ok_or(WebError::NotFound)
 }
@@ -224,15 +201,7 @@ pub async fn staff_list(
     } = scope;
     let root = organisation.id;
     let search = query.q.trim().chars().take(100).collect::<String>();
-    let term = search.clone();
-    let rows = ctx
-        .state
-        .db
-        .read(move |conn| {
-            let ids = db::organisations::ids_under(conn, root)?;
-            db::certificates::issued_by(conn, &ids, &term, 200)
-        })
-        .await?;
+    let rows = actions::issued_under(&ctx.state.db, root, search.clone()).await?;
     let mut page = ctx.form_page();
     page.insert("organisation", &organisation);
     page.insert("certificates", &rows);
@@ -272,14 +241,8 @@ pub async fn revoke(
     of_organisation(&ctx, organisation.id, serial.clone()).await?;
     let by = ctx.actor();
     let reason = form.0.reason;
-    let authority = Arc::clone(&ctx.state.certificates);
-    let now = ctx.state.now();
-    let target = serial.clone();
-    ctx.state
-        .db
-        .write(move |conn| authority.revoke(conn, &target, &reason, &by, now))
-        .await
-        .map_err(|e: CertError| WebError::from(e))?;
+    let (authority, now) = (&ctx.state.certificates, ctx.state.now());
+    actions::revoke(authority, &ctx.state.db, serial.clone(), reason, by, now).await?;
     Ok(see_other(format!("/issuers/{org}/certificates?q={serial}")))
 }
 
@@ -294,14 +257,8 @@ pub async fn reissue(
     let (org, serial) = path.into_inner();
     of_organisation(&ctx, organisation.id, serial.clone()).await?;
     let by = ctx.actor();
-    let authority = Arc::clone(&ctx.state.certificates);
-    let now = ctx.state.now();
-    let new = ctx
-        .state
-        .db
-        .write(move |conn| authority.reissue(conn, &serial, &by, now))
-        .await
-        .map_err(|e: CertError| WebError::from(e))?;
+    let (authority, now) = (&ctx.state.certificates, ctx.state.now());
+    let new = actions::reissue(authority, &ctx.state.db, serial, by, now).await?;
     Ok(see_other(format!(
         "/issuers/{org}/certificates?q={}",
         new.serial
@@ -313,13 +270,7 @@ async fn render(ctx: &Ctx, row: Certificate, png: bool) -> Result<Vec<u8>, WebEr
     if row.revoked_at.is_some() {
         return Err(WebError::Refused("certificate-revoked"));
     }
-    let authority = Arc::clone(&ctx.state.certificates);
-    let sheet = ctx
-        .state
-        .db
-        .read(move |conn| authority.sheet(conn, &row))
-        .await
-        .map_err(|e: CertError| WebError::from(e))?;
+    let sheet = actions::sheet(&ctx.state.certificates, &ctx.state.db, row).await?;
     let now = ctx.state.now();
     web::block(move || {
         let pdf = certificates::pdf::certificate(&sheet, now)?;
@@ -371,24 +322,8 @@ pub async fn cohort(
     } = scope;
     let root = organisation.id;
     let slug = query.into_inner().course;
-    let authority = Arc::clone(&ctx.state.certificates);
-    let course = slug.clone();
-    let sheets = ctx
-        .state
-        .db
-        .read(move |conn| {
-            let ids = db::organisations::ids_under(conn, root)?;
-            let Some(version) = db::learning::current_version(conn, &course)? else {
-                return Ok(None);
-            };
-            let rows = db::certificates::in_force_for_course(conn, version.course_id, &ids)?;
-            let mut sheets = Vec::with_capacity(rows.len());
-            for row in &rows {
-                sheets.push(authority.sheet(conn, row)?);
-            }
-            Ok::<_, CertError>(Some((version.title, sheets)))
-        })
-        .await?;
+    let sheets =
+        actions::cohort_sheets(&ctx.state.certificates, &ctx.state.db, root, slug.clone()).await?;
     let (title, sheets) = sheets.ok_or(WebError::NotFound)?;
     if sheets.is_empty() {
         return Err(WebError::Refused("cohort-none"));

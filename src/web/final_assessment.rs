@@ -6,16 +6,12 @@ use actix_web::{HttpResponse, web};
 use super::error::WebError;
 use super::extract::{CsrfForm, NoFields, SignedIn};
 use super::render::see_other;
-use crate::db::{self, DbError};
 use crate::learning::CourseVersion;
 use crate::quizzes::attempts;
 
 async fn current(ctx: &super::extract::Ctx, slug: String) -> Result<CourseVersion, WebError> {
-    ctx.state
-        .db
-        .read(move |conn| db::learning::current_version(conn, &slug))
-        .await
-        .map_err(|e: DbError| WebError::from(e))?
+    attempts::course_version(&ctx.state.db, slug)
+        .await?
         .ok_or(WebError::NotFound)
 }
 
