@@ -3,6 +3,7 @@
 //! email with a personal link), and Sala reminds those who have not started, stalled, or
 //! not finished near the due date (`reminders`).
 
+pub mod desk;
 pub mod letters;
 pub mod links;
 pub mod reminders;

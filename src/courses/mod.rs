@@ -11,6 +11,7 @@ pub mod prepare;
 pub mod publish;
 pub mod source;
 pub mod urls;
+pub mod workspace;
 
 use serde::{Deserialize, Serialize};
 

@@ -12,8 +12,6 @@ use super::extract::{CsrfForm, NoFields, OrgRole, Publisher, csrf_matches};
 use crate::courses::Problem;
 use crate::courses::publish::{self, CourseError, Outcome};
 use crate::courses::source::SourceError;
-use crate::db;
-use crate::organisations::{subtree, tree_under};
 
 /// The largest zip accepted: far above a real module (a few MB), far below harm.
 const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
@@ -25,19 +23,10 @@ pub async fn workspace(
     let OrgRole {
         ctx, organisation, ..
     } = scope;
-    let root = organisation.id;
-    let (tree, versions) = ctx
-        .state
-        .db
-        .read(move |conn| {
-            let below = subtree(&db::organisations::all(conn)?, root);
-            let ids: Vec<_> = below.iter().map(|o| o.id).collect();
-            Ok::<_, db::DbError>((below, db::courses::versions_of(conn, &ids)?))
-        })
-        .await?;
+    let (tree, versions) = crate::courses::workspace::of(&ctx.state.db, organisation.id).await?;
     let mut page = ctx.form_page();
     page.insert("organisation", &organisation);
-    page.insert("tree", &tree_under(tree, root));
+    page.insert("tree", &tree);
     page.insert("versions", &versions);
     page.insert("published", &query.published);
     ctx.render("publisher/workspace.html", &page)
@@ -108,41 +97,49 @@ pub async fn upload(
     let OrgRole {
         ctx, organisation, ..
     } = scope;
-    let refuse = |message: &'static str| vec![Problem::new("", None, message)];
-    let (upload, problems) = match read_upload(form).await {
-        Ok(upload) => (Some(upload), Vec::new()),
-        Err(message) => (None, refuse(message)),
+    let upload = match read_upload(form).await {
+        Ok(upload) => upload,
+        Err(message) => {
+            let refused = vec![Problem::new("", None, message)];
+            return report(&ctx, &organisation, &refused, None);
+        }
     };
-    if let Some(upload) = &upload
-        && !csrf_matches(&req, &upload.csrf)
-    {
+    if !csrf_matches(&req, &upload.csrf) {
         return Err(WebError::Csrf);
     }
-    let mut outcome = None;
-    let mut problems = problems;
-    if let Some(upload) = upload {
-        let viewer = ctx.require_viewer()?.user.id;
-        let result = publish::create_draft(
-            &ctx.state.db,
-            &ctx.state.course_work,
-            upload.archive,
-            organisation.id,
-            &upload.note,
-            viewer,
-            ctx.state.now(),
-        )
-        .await;
-        match result {
-            Ok(done) => outcome = Some(done),
-            Err(CourseError::Source(error)) => problems = source_problem(&error),
-            Err(CourseError::Invalid(found)) => problems = found,
-            Err(CourseError::Db(e)) => return Err(e.into()),
-            Err(CourseError::Work(e)) => return Err(e.into()),
-            Err(other) => return Err(WebError::Internal(other.to_string())),
+    let viewer = ctx.require_viewer()?.user.id;
+    let result = publish::create_draft(
+        &ctx.state.db,
+        &ctx.state.course_work,
+        upload.archive,
+        organisation.id,
+        &upload.note,
+        viewer,
+        ctx.state.now(),
+    )
+    .await;
+    match result {
+        Ok(done) => report(&ctx, &organisation, &[], Some(done)),
+        Err(CourseError::Source(error)) => {
+            report(&ctx, &organisation, &source_problem(&error), None)
         }
+        Err(CourseError::Invalid(found)) => report(&ctx, &organisation, &found, None),
+        Err(CourseError::Db(e)) => Err(e.into()),
+        Err(CourseError::Work(e)) => Err(e.into()),
+        Err(other) => Err(WebError::Internal(other.to_string())),
     }
+}
+
+/// The check report of an upload: its problems in the publisher's language, or the draft
+/// made (with its preview link), or that nothing changed.
+fn report(
+    ctx: &super::extract::Ctx,
+    organisation: &crate::organisations::Organisation,
+    problems: &[Problem],
+    outcome: Option<(Outcome, String)>,
+) -> Result<HttpResponse, WebError> {
     let mut page = ctx.form_page();
-    page.insert("organisation", &organisation);
+    page.insert("organisation", organisation);
     let described: Vec<String> = problems
         .iter()
         .map(|p| p.describe(ctx.lang).trim_start_matches(": ").to_owned())
