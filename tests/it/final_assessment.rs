@@ -46,7 +46,7 @@ async fn answer(browser: &Browser, attempt: &str, n: usize, right: bool) -> reqw
     browser.submit(&page, &page, &fields).await
 }
 
-async fn start(browser: &Browser) -> String {
+pub(crate) async fn start(browser: &Browser) -> String {
     let response = browser
         .submit(
             "/courses/minimal/final",

@@ -13,7 +13,7 @@ use scraper::{ElementRef, Html, Selector};
 
 use crate::certificates::complete;
 use crate::cohorts::{ROSTER, coordinator_with_office, create_cohort, send_roster};
-use crate::final_assessment::{complete_chapters, fixtures, take};
+use crate::final_assessment::{complete_chapters, fixtures, start, take};
 use crate::helpers::{Backend, Browser, PASSWORD, location, texts};
 use crate::{both_backends, spawn};
 
@@ -237,15 +237,7 @@ async fn a_chapter_page_as_a_signed_in_learner_sees_it(backend: Backend) {
 /// One attempt with the first question (by its Khmer prompt, "what helps?") answered
 /// right and the other wrong: one question to revisit, whatever order they were drawn in.
 async fn take_half_right(browser: &Browser) -> String {
-    let response = browser
-        .submit(
-            "/courses/minimal/final",
-            "/courses/minimal/final/start",
-            &[],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let attempt = location(&response).trim_end_matches("/q/1").to_owned();
+    let attempt = start(browser).await;
     for n in 1..=2 {
         let question = format!("{attempt}/q/{n}");
         let (_, html) = browser.get_html(&question).await;
