@@ -197,6 +197,22 @@ impl From<AccountError> for WebError {
     }
 }
 
+impl From<crate::cohorts::CohortError> for WebError {
+    fn from(error: crate::cohorts::CohortError) -> Self {
+        use crate::cohorts::CohortError;
+        match error {
+            CohortError::NotFound => Self::NotFound,
+            CohortError::LinkInvalid => Self::LinkInvalid,
+            CohortError::Invalid(_) | CohortError::Roster(_) => {
+                Self::BadRequest("error-bad-request")
+            }
+            CohortError::Email(cause) => Self::Internal(cause),
+            CohortError::Account(account) => account.into(),
+            CohortError::Db(error) => error.into(),
+        }
+    }
+}
+
 impl From<crate::quizzes::attempts::FinalError> for WebError {
     fn from(error: crate::quizzes::attempts::FinalError) -> Self {
         use crate::quizzes::attempts::FinalError;
