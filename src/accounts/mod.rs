@@ -3,6 +3,7 @@
 //!
 //! Plain types and functions: nothing here knows about HTTP, and the SQL is in `db::users`.
 
+pub mod creation;
 pub mod password;
 pub mod password_reset;
 pub mod people;
@@ -16,6 +17,7 @@ pub mod tokens;
 use crate::db::DbError;
 pub use crate::model::accounts::{Profile, Role, RoleGrant, User, UserId};
 pub use crate::model::fields::{self, Email, FieldError, Password, PersonNames};
+pub use creation::{Address, create};
 
 /// The accounts domain's one error type.
 #[derive(Debug, thiserror::Error)]

@@ -5,9 +5,9 @@ use chrono::NaiveDateTime;
 use super::fields::{name_characters, short_text};
 use super::profile::{check_profile_references, parse_profile};
 
+use super::creation::{Address, create};
 use super::tokens::{TokenPurpose, random_token};
 use super::{AccountError, Email, FieldError, PersonNames, Profile, User};
-use crate::db::users::NewUser;
 use crate::db::{self, Db};
 use crate::email::{EmailError, Outgoing};
 use crate::i18n::Lang;
@@ -106,23 +106,16 @@ where
                 Some((user, Some(_))) => (user, Letter::AlreadyRegistered),
                 Some((user, None)) => (user, Letter::ChoosePassword),
                 None => {
-                    let new = NewUser {
-                        email: &account.email,
-                        password_hash: None,
-                        profile: &account.profile,
-                        is_admin: false,
-                        // Proven when the link sent to it is used.
-                        email_verified: false,
-                    };
                     // Two registrations racing for one address: the database keeps one,
-                    // and the other is answered like any known address.
-                    let user = db::users::insert(conn, &new, now).map_err(|e| {
-                        if e.is_unique_violation() {
-                            AccountError::Raced
-                        } else {
-                            e.into()
-                        }
-                    })?;
+                    // and the other (`Raced`) is answered like any known address.
+                    let user = create(
+                        conn,
+                        &account.email,
+                        &account.profile,
+                        None,
+                        Address::Unproven,
+                        now,
+                    )?;
                     (user, Letter::ChoosePassword)
                 }
             };
@@ -192,15 +185,8 @@ pub fn create_admin(
                     province_id: None,
                     lang: None,
                 };
-                let new = NewUser {
-                    email: &email,
-                    password_hash: None,
-                    profile: &profile,
-                    is_admin: true,
-                    // Proven when the first-password link is used.
-                    email_verified: false,
-                };
-                db::users::insert(conn, &new, now)?
+                // Proven when the first-password link is used; made an admin below.
+                create(conn, &email, &profile, None, Address::Unproven, now)?
             }
         };
         db::users::set_admin(conn, user.id, true)?;

@@ -2,37 +2,52 @@
 //! course between two dates, invites them from a CSV roster (each invitation queues an
 //! email with a personal link), and Sala reminds those who have not started, stalled, or
 //! not finished near the due date (`reminders`).
+//!
+//! The coordinator's use cases are here (the cohort form, creating a cohort, seeing one) and
+//! in `inviting` (a roster's preview and the invitations); the invitee's are in `joining`
+//! (the join link and its sign-up) and `reminders` (stopping them).
 
 pub mod desk;
+pub mod inviting;
+pub mod joining;
 pub mod letters;
 pub mod links;
 pub mod reminders;
 pub mod roster;
 
-use std::collections::HashSet;
-
 use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
 
-use crate::accounts::FieldError;
 use crate::accounts::fields::short_text;
+use crate::accounts::{AccountError, FieldError};
 use crate::audit::{self, Action, Actor};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::email::{EmailError, Outgoing};
-use crate::organisations::{OrganisationId, subtree};
-use roster::{Known, RosterError, Row};
+use crate::model::learning::CourseVersion;
+use crate::organisations::{Organisation, OrganisationId, TreeEntry, subtree, tree_under};
+use roster::RosterError;
 
 pub use crate::model::cohorts::{Cohort, Invitation, NewCohort, NewInvitation, ReminderDays};
+pub use inviting::{invite, preview};
+pub use joining::{Joining, SignedUp, Start, join, open, sign_up};
+pub use reminders::stop_reminders;
 
+/// The cohorts domain's one error type.
 #[derive(Debug, thiserror::Error)]
 pub enum CohortError {
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     #[error("not found")]
     NotFound,
+    /// A join or stop link that is not genuine, has expired, or cannot be read.
+    #[error("the link is no longer valid")]
+    LinkInvalid,
     #[error("the roster cannot be read: {0}")]
     Roster(#[from] RosterError),
     #[error("the email could not be written: {0}")]
     Email(String),
+    /// Making or taking over an account from a join link failed.
+    #[error(transparent)]
+    Account(#[from] AccountError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -123,13 +138,48 @@ pub fn parse_form(
     }
 }
 
-/// Creates the cohort, recorded in the audit log.
+/// What the cohort form offers a coordinator: the offices at or below their organisation,
+/// as a tree, and the published courses.
+#[derive(Debug)]
+pub struct Choices {
+    pub offices: Vec<TreeEntry>,
+    pub courses: Vec<CourseVersion>,
+}
+
+/// The cohort form's choices for a coordinator of `root`.
+pub async fn choices(db: &Db, root: OrganisationId) -> Result<Choices, CohortError> {
+    db.read(move |conn| {
+        let below = subtree(&db::organisations::all(conn)?, root);
+        Ok(Choices {
+            offices: tree_under(below, root),
+            courses: db::learning::catalogue(conn, None)?,
+        })
+    })
+    .await
+}
+
+/// Creates a cohort of `organisation` from the form as posted (checked by [`parse_form`]
+/// against the offices below the organisation and the published courses), recorded in the
+/// audit log. Mistakes, and a name the organisation already uses, are `Invalid`.
 pub async fn create(
     db: &Db,
-    new: NewCohort,
+    organisation: OrganisationId,
+    form: Vec<(String, String)>,
     actor: Actor,
     now: NaiveDateTime,
 ) -> Result<i64, CohortError> {
+    let (offices, courses) = db
+        .read(move |conn| {
+            let below = subtree(&db::organisations::all(conn)?, organisation);
+            let courses = db::learning::catalogue(conn, None)?;
+            Ok::<_, DbError>((
+                below.iter().map(|o| o.id.0).collect::<Vec<_>>(),
+                courses.iter().map(|c| c.course_id).collect::<Vec<_>>(),
+            ))
+        })
+        .await?;
+    let new =
+        parse_form(&form, organisation.0, &offices, &courses).map_err(CohortError::Invalid)?;
     db.write(move |conn| {
         let id =
             db::cohorts::insert(conn, &new, actor.user.map(|u| u.0), now)?.ok_or_else(|| {
@@ -141,242 +191,62 @@ pub async fn create(
     .await
 }
 
-/// What rows are checked against: the provinces, the offices the cohort covers (or, when
-/// it names none, every office of its organisation), and who is already invited.
-fn check_roster(
-    conn: &mut DbConnection,
-    cohort: &Cohort,
-    bytes: &[u8],
-) -> Result<Vec<Row>, CohortError> {
-    let provinces = db::provinces::all(conn)?;
-    let all = db::organisations::all(conn)?;
-    let mut roots = db::cohorts::offices(conn, cohort.id)?;
-    if roots.is_empty() {
-        roots.push(cohort.organisation_id);
-    }
-    let mut offices = Vec::new();
-    let mut seen = HashSet::new();
-    for root in roots {
-        for office in subtree(&all, OrganisationId(root)) {
-            if seen.insert(office.id.0) {
-                offices.push(office);
-            }
-        }
-    }
-    let invited = db::cohorts::invited_emails(conn, cohort.id)?;
-    Ok(roster::read(
-        bytes,
-        &Known {
-            provinces: &provinces,
-            offices: &offices,
-            invited: &invited,
-        },
-    )?)
+/// The cohort `id`, when it belongs to `root` or an organisation below it; else `NotFound`.
+fn owned_in(conn: &mut DbConnection, root: OrganisationId, id: i64) -> Result<Cohort, CohortError> {
+    let cohort = db::cohorts::find(conn, id)?;
+    let owners = db::organisations::ids_under(conn, root)?;
+    cohort
+        .filter(|c| owners.contains(&c.organisation_id))
+        .ok_or(CohortError::NotFound)
 }
 
-/// Reads a roster for the preview: every row, accepted or rejected with its reasons.
-pub async fn preview(db: &Db, cohort: Cohort, bytes: Vec<u8>) -> Result<Vec<Row>, CohortError> {
-    db.read(move |conn| check_roster(conn, &cohort, &bytes))
-        .await
+/// The cohort `id`, when a coordinator of `root` may see it; else `NotFound`.
+pub async fn owned(db: &Db, root: OrganisationId, id: i64) -> Result<Cohort, CohortError> {
+    db.read(move |conn| owned_in(conn, root, id)).await
 }
 
-/// Invites the accepted rows of a roster, in one transaction with their emails (written by
-/// `letter`) and an audit entry. The file is read again here, so a row invited since the
-/// preview (a second upload of the same file) is skipped, never invited twice.
-/// Returns the rows, each accepted row now invited.
-pub async fn invite<F>(
-    db: &Db,
-    cohort: Cohort,
-    bytes: Vec<u8>,
-    actor: Actor,
-    now: NaiveDateTime,
-    letter: F,
-) -> Result<Vec<Row>, CohortError>
-where
-    F: Fn(i64, &NewInvitation) -> Result<Outgoing, EmailError> + Send + 'static,
-{
-    db.write(move |conn| {
-        let rows = check_roster(conn, &cohort, &bytes)?;
-        let mut invited = 0;
-        for row in rows.iter().filter(|r| r.accepted()) {
-            let new = NewInvitation {
-                cohort_id: cohort.id,
-                email: row.email.clone(),
-                name_km: row.name_km.clone(),
-                name_latin: row.name_latin.clone(),
-                office_id: row.office_id,
-                province_id: row.province_id,
-                position: row.position.clone(),
-            };
-            let Some(id) = db::cohorts::invite(conn, &new, None, actor.user.map(|u| u.0), now)?
-            else {
-                continue;
-            };
-            let mail = letter(id, &new).map_err(|e| CohortError::Email(e.to_string()))?;
-            db::outbox::enqueue(conn, &mail, now)?;
-            invited += 1;
-        }
-        let rejected = rows.len() - rows.iter().filter(|r| r.accepted()).count();
-        audit::record(
-            conn,
-            &actor,
-            Action::PeopleInvited,
-            &cohort.name,
-            &format!("{invited} invited, {rejected} rejected"),
-            now,
-        )?;
-        Ok(rows)
-    })
-    .await
-}
-
-/// An invitation opened from its link: the cohort, and the account with its address if
-/// there is one.
-pub struct Opened {
-    pub invitation: Invitation,
+/// A cohort as its coordinator sees it: the offices it covers and who was invited.
+#[derive(Debug)]
+pub struct Overview {
     pub cohort: Cohort,
-    pub account: Option<crate::accounts::User>,
+    pub covered: Vec<Organisation>,
+    pub people: Vec<Invited>,
 }
 
-/// How long after its cohort's due date a join link still works: time to finish late, not
-/// a link that lives for ever in a forwarded email.
-pub const JOIN_LINK_GRACE: chrono::Days = chrono::Days::new(30);
-
-/// When a join link for `cohort` stops working: the end of the day `JOIN_LINK_GRACE` after
-/// the due date (reminders, which carry the link, stop at the due date).
-pub fn join_link_expires(cohort: &Cohort) -> NaiveDateTime {
-    (cohort.due_on + JOIN_LINK_GRACE + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN)
+/// An invitation, with the office the coordinator gave.
+#[derive(Debug, Serialize)]
+pub struct Invited {
+    #[serde(flatten)]
+    pub invitation: Invitation,
+    pub office: Option<Organisation>,
 }
 
-/// The invitation a join link stands for; `NotFound` for a link that is not genuine or
-/// has expired.
-pub async fn open(
-    db: &Db,
-    links: &links::Links,
-    token: &str,
-    now: NaiveDateTime,
-) -> Result<Opened, CohortError> {
-    let id = links
-        .open(links::Purpose::Join, token)
-        .ok_or(CohortError::NotFound)?;
+/// The cohort `id` with its offices and invitations, when a coordinator of `root` may see
+/// it; else `NotFound`.
+pub async fn overview(db: &Db, root: OrganisationId, id: i64) -> Result<Overview, CohortError> {
     db.read(move |conn| {
-        let invitation = db::cohorts::invitation(conn, id)?.ok_or(CohortError::NotFound)?;
-        let cohort = db::cohorts::find(conn, invitation.cohort_id)?.ok_or(CohortError::NotFound)?;
-        if now >= join_link_expires(&cohort) {
-            return Err(CohortError::NotFound);
-        }
-        let email =
-            crate::accounts::Email::parse(&invitation.email).map_err(|_| CohortError::NotFound)?;
-        let account = db::users::find_by_email(conn, &email)?.map(|(user, _)| user);
-        Ok(Opened {
-            invitation,
+        let cohort = owned_in(conn, root, id)?;
+        let invitations = db::cohorts::invitations_of(conn, id)?;
+        let offices = db::cohorts::offices(conn, id)?;
+        let all = db::organisations::all(conn)?;
+        let office = |id: Option<i64>| all.iter().find(|o| Some(o.id.0) == id).cloned();
+        let people = invitations
+            .into_iter()
+            .map(|invitation| Invited {
+                office: office(invitation.office_id),
+                invitation,
+            })
+            .collect();
+        let covered = all
+            .iter()
+            .filter(|o| offices.contains(&o.id.0))
+            .cloned()
+            .collect();
+        Ok(Overview {
             cohort,
-            account,
+            covered,
+            people,
         })
-    })
-    .await
-}
-
-/// Ties the invitation to the signed-in person it was sent to.
-pub async fn accept(
-    db: &Db,
-    invitation: i64,
-    user: i64,
-    now: NaiveDateTime,
-) -> Result<(), CohortError> {
-    db.write(move |conn| Ok(db::cohorts::accept(conn, invitation, user, now)?))
-        .await
-}
-
-/// Makes the account an invitation was sent to, with the names, office, province and
-/// position the coordinator gave, and the password the person chose: one step from the
-/// email to the course. Every open invitation to the address is taken up with it. Once:
-/// an invitation already taken up, or an address whose owner proved it, makes no account,
-/// so whoever opens the link later cannot choose the password.
-///
-/// An account that nobody proved the address of (a registration never finished, perhaps
-/// by someone else) does not stand in the way: the link proves the address, so its owner
-/// takes that account, with a password of their own (ending its sessions) and, if it had
-/// no password yet, the profile the coordinator gave.
-pub async fn sign_up(
-    db: &Db,
-    invitation: Invitation,
-    password: crate::accounts::Password,
-    lang: crate::i18n::Lang,
-    now: NaiveDateTime,
-) -> Result<crate::accounts::User, crate::accounts::AccountError> {
-    use crate::accounts::{AccountError, Email, PersonNames, Profile};
-    let hash = crate::accounts::password::hash_queued(password).await?;
-    db.write(move |conn| {
-        let email = Email::parse(&invitation.email).map_err(|e| AccountError::Invalid(vec![e]))?;
-        let taken = db::cohorts::invitation(conn, invitation.id)?
-            .is_none_or(|current| current.accepted_at.is_some());
-        let existing = db::users::find_by_email(conn, &email)?;
-        if taken
-            || existing
-                .as_ref()
-                .is_some_and(|(user, _)| user.email_verified)
-        {
-            return Err(AccountError::field("email", "error-email-taken"));
-        }
-        let profile = Profile {
-            names: PersonNames::parse(&invitation.name_km, &invitation.name_latin)
-                .map_err(AccountError::Invalid)?,
-            position: invitation.position.clone(),
-            organisation_id: invitation.office_id.map(OrganisationId),
-            province_id: invitation.province_id.map(crate::organisations::ProvinceId),
-            lang: Some(lang),
-        };
-        let user = match existing {
-            Some((unproven, had_password)) => {
-                if had_password.is_none() {
-                    db::users::update_profile(conn, unproven.id, &profile, now)?;
-                }
-                db::users::set_password(conn, unproven.id, &hash, now)?;
-                db::users::end_all_sessions(conn, unproven.id)?;
-                unproven
-            }
-            None => {
-                let new = db::users::NewUser {
-                    email: &email,
-                    password_hash: Some(&hash),
-                    profile: &profile,
-                    is_admin: false,
-                    email_verified: false,
-                };
-                db::users::insert(conn, &new, now).map_err(|e| {
-                    if e.is_unique_violation() {
-                        AccountError::field("email", "error-email-taken")
-                    } else {
-                        e.into()
-                    }
-                })?
-            }
-        };
-        // The join link was sent to this address.
-        db::users::mark_email_verified(conn, user.id, now)?;
-        db::tokens::use_all(conn, user.id, now)?;
-        db::cohorts::accept_all_for(conn, email.as_str(), user.id.0, now)?;
-        let user = db::users::find(conn, user.id)?.ok_or(AccountError::NotFound)?;
-        Ok(user)
-    })
-    .await
-}
-
-/// Stops reminders for the invitation a stop link stands for.
-pub async fn stop_reminders(
-    db: &Db,
-    links: &links::Links,
-    token: &str,
-    now: NaiveDateTime,
-) -> Result<Cohort, CohortError> {
-    let id = links
-        .open(links::Purpose::StopReminders, token)
-        .ok_or(CohortError::NotFound)?;
-    db.write(move |conn| {
-        let invitation = db::cohorts::invitation(conn, id)?.ok_or(CohortError::NotFound)?;
-        db::cohorts::stop_reminders(conn, id, now)?;
-        db::cohorts::find(conn, invitation.cohort_id)?.ok_or(CohortError::NotFound)
     })
     .await
 }

@@ -7,7 +7,8 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::letters::Letters;
-use super::{Cohort, Invitation, NewInvitation};
+use super::links::{Links, Purpose};
+use super::{Cohort, CohortError, Invitation, NewInvitation};
 use crate::db::{self, Db, DbError};
 pub use crate::model::cohorts::{Rule, Standing};
 
@@ -40,6 +41,25 @@ pub fn due(cohort: &Cohort, person: &Standing, now: NaiveDateTime) -> Vec<Rule> 
         rules.push(Rule::BeforeDue);
     }
     rules
+}
+
+/// Stops reminders for the invitation a stop link stands for; returns its cohort.
+/// `LinkInvalid` for a link that is not genuine or whose invitation is gone.
+pub async fn stop_reminders(
+    db: &Db,
+    links: &Links,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Cohort, CohortError> {
+    let id = links
+        .open(Purpose::StopReminders, token)
+        .ok_or(CohortError::LinkInvalid)?;
+    db.write(move |conn| {
+        let invitation = db::cohorts::invitation(conn, id)?.ok_or(CohortError::LinkInvalid)?;
+        db::cohorts::stop_reminders(conn, id, now)?;
+        db::cohorts::find(conn, invitation.cohort_id)?.ok_or(CohortError::LinkInvalid)
+    })
+    .await
 }
 
 /// Queues every reminder due now; returns how many were queued.

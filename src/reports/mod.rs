@@ -9,15 +9,32 @@
 //! (holds a certificate that is not revoked).
 
 pub mod chart;
+pub mod csv;
+pub mod report;
+pub mod scope;
 pub mod totals;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use crate::db::DbError;
 pub use crate::model::reports::{Listing, Missed, Order, Person, Stage, Stages};
 use crate::spreadsheet::CsvSheet;
+
+/// The reports domain's one error type.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The totals failed for everyone who waited for the same computation (`totals`).
+    #[error(transparent)]
+    Shared(#[from] Arc<DbError>),
+    #[error("the spreadsheet could not be written: {0}")]
+    Spreadsheet(String),
+}
 
 /// A count out of the population, with its percentage (whole number, rounded down).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -111,7 +128,7 @@ pub fn most_missed(mut tallies: Vec<Missed>) -> Vec<Missed> {
 
 /// The people list as CSV for a spreadsheet, written by the one CSV writer
 /// ([`CsvSheet`]: a byte-order mark, and names that look like formulas shown as text).
-pub fn people_csv(people: &[Person]) -> Result<Vec<u8>, csv::Error> {
+pub fn people_csv(people: &[Person]) -> Result<Vec<u8>, ::csv::Error> {
     let mut sheet = CsvSheet::new();
     sheet.row([
         "name_km",

@@ -1,65 +1,70 @@
 //! Coordinators' cohorts: make one, invite people from a CSV roster (preview, then
 //! invite), and see who was invited. And the invitee's side: the join link, and the link
-//! that stops reminders.
+//! that stops reminders. The use cases are in `cohorts`.
+
+use std::collections::HashMap;
 
 use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::auth::signed_in;
 use super::error::WebError;
 use super::extract::{Coordinator, CsrfForm, Ctx, NoFields, OrgRole, csrf_matches};
 use super::render::see_other;
-use crate::accounts::{AccountError, Password};
-use crate::cohorts::{self, Cohort, CohortError, roster};
-use crate::db;
-use crate::organisations::{OrganisationId, subtree, tree_under};
+use crate::accounts::Password;
+use crate::cohorts::roster::{RosterError, Row};
+use crate::cohorts::{
+    self, Choices, Cohort, CohortError, Invitation, Invited, Joining, SignedUp, Start, roster,
+};
+use crate::model::learning::CourseVersion;
+use crate::organisations::{Organisation, TreeEntry};
 
-impl From<CohortError> for WebError {
-    fn from(error: CohortError) -> Self {
-        match error {
-            CohortError::NotFound => WebError::NotFound,
-            CohortError::Invalid(_) | CohortError::Roster(_) => {
-                WebError::BadRequest("error-bad-request")
-            }
-            CohortError::Email(cause) => WebError::Internal(cause),
-            CohortError::Db(error) => error.into(),
-        }
-    }
+/// What `cohorts/new.html` shows: the choices, and what was typed.
+#[derive(Serialize)]
+struct NewCohortPage<'a> {
+    organisation: &'a Organisation,
+    offices: &'a [TreeEntry],
+    courses: &'a [CourseVersion],
+    /// The fields as typed, but the offices.
+    form: HashMap<&'a str, &'a str>,
+    /// The offices chosen.
+    chosen: Vec<i64>,
 }
 
-/// The organisations a coordinator of `root` covers, and the published courses.
-async fn choices(
-    ctx: &Ctx,
-    root: OrganisationId,
-    page: &mut tera::Context,
-) -> Result<(Vec<i64>, Vec<i64>), WebError> {
-    let (below, courses) = ctx
-        .state
-        .db
-        .read(move |conn| {
-            let below = subtree(&db::organisations::all(conn)?, root);
-            Ok::<_, db::DbError>((below, db::learning::catalogue(conn, None)?))
-        })
-        .await?;
-    let offices: Vec<i64> = below.iter().map(|o| o.id.0).collect();
-    let course_ids: Vec<i64> = courses.iter().map(|c| c.course_id).collect();
-    page.insert("offices", &tree_under(below, root));
-    page.insert("courses", &courses);
-    Ok((offices, course_ids))
+impl<'a> NewCohortPage<'a> {
+    fn new(
+        organisation: &'a Organisation,
+        choices: &'a Choices,
+        typed: &'a [(String, String)],
+    ) -> Self {
+        Self {
+            organisation,
+            offices: &choices.offices,
+            courses: &choices.courses,
+            form: typed
+                .iter()
+                .filter(|(k, _)| k != "office" && k != "csrf")
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            chosen: typed
+                .iter()
+                .filter(|(k, _)| k == "office")
+                .filter_map(|(_, v)| v.parse().ok())
+                .collect(),
+        }
+    }
 }
 
 pub async fn new_form(scope: OrgRole<Coordinator>) -> Result<HttpResponse, WebError> {
     let OrgRole {
         ctx, organisation, ..
     } = scope;
-    let mut page = ctx.form_page();
-    choices(&ctx, organisation.id, &mut page).await?;
-    page.insert("organisation", &organisation);
-    page.insert("form", &std::collections::HashMap::<String, String>::new());
-    page.insert("chosen", &Vec::<i64>::new());
-    ctx.render("cohorts/new.html", &page)
+    let choices = cohorts::choices(&ctx.state.db, organisation.id).await?;
+    let page = NewCohortPage::new(&organisation, &choices, &[]);
+    ctx.render_form_page("cohorts/new.html", &page)
 }
 
 pub async fn create(
@@ -69,63 +74,36 @@ pub async fn create(
     let OrgRole {
         ctx, organisation, ..
     } = scope;
-    let mut page = ctx.form_page();
-    let (offices, courses) = choices(&ctx, organisation.id, &mut page).await?;
-    let parsed = cohorts::parse_form(&pairs, organisation.id.0, &offices, &courses);
-    let result = match parsed {
-        Ok(new) => cohorts::create(&ctx.state.db, new, ctx.actor(), ctx.state.now())
-            .await
-            .map_err(|e| match e {
-                CohortError::Invalid(errors) => Ok(errors),
-                other => Err(other),
-            }),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
+    let (db, root) = (&ctx.state.db, organisation.id);
+    match cohorts::create(db, root, pairs.clone(), ctx.actor(), ctx.state.now()).await {
         Ok(id) => Ok(see_other(format!(
             "/coordinate/{}/cohorts/{id}",
             organisation.slug
         ))),
-        Err(Ok(errors)) => {
-            let form: std::collections::HashMap<&str, &str> = pairs
-                .iter()
-                .filter(|(k, _)| k != "office" && k != "csrf")
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            let chosen: Vec<i64> = pairs
-                .iter()
-                .filter(|(k, _)| k == "office")
-                .filter_map(|(_, v)| v.parse().ok())
-                .collect();
-            page.insert("organisation", &organisation);
-            page.insert("form", &form);
-            page.insert("chosen", &chosen);
-            ctx.form_errors("cohorts/new.html", page, &errors)
+        Err(CohortError::Invalid(errors)) => {
+            let choices = cohorts::choices(db, root).await?;
+            let page = NewCohortPage::new(&organisation, &choices, &pairs);
+            ctx.form_errors("cohorts/new.html", ctx.form_page_with(&page)?, &errors)
         }
-        Err(Err(other)) => Err(other.into()),
+        Err(other) => Err(other.into()),
     }
-}
-
-/// The cohort, when it belongs to the coordinator's organisation or one below it.
-async fn owned_cohort(ctx: &Ctx, root: OrganisationId, id: i64) -> Result<Cohort, WebError> {
-    let (cohort, owners) = ctx
-        .state
-        .db
-        .read(move |conn| {
-            Ok::<_, db::DbError>((
-                db::cohorts::find(conn, id)?,
-                db::organisations::ids_under(conn, root)?,
-            ))
-        })
-        .await?;
-    cohort
-        .filter(|c| owners.contains(&c.organisation_id))
-        .ok_or(WebError::NotFound)
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ShowQuery {
+    invited: Option<usize>,
+}
+
+/// What `cohorts/show.html` shows.
+#[derive(Serialize)]
+struct ShowPage<'a> {
+    organisation: &'a Organisation,
+    cohort: &'a Cohort,
+    /// The offices the cohort covers.
+    covered: &'a [Organisation],
+    people: &'a [Invited],
+    /// How many were invited just now, after a roster was confirmed.
     invited: Option<usize>,
 }
 
@@ -137,40 +115,15 @@ pub async fn show(
     let OrgRole {
         ctx, organisation, ..
     } = scope;
-    let cohort = owned_cohort(&ctx, organisation.id, path.1).await?;
-    let id = cohort.id;
-    let (people, offices, all) = ctx
-        .state
-        .db
-        .read(move |conn| {
-            Ok::<_, db::DbError>((
-                db::cohorts::invitations_of(conn, id)?,
-                db::cohorts::offices(conn, id)?,
-                db::organisations::all(conn)?,
-            ))
-        })
-        .await?;
-    let covered: Vec<_> = all.iter().filter(|o| offices.contains(&o.id.0)).collect();
-    #[derive(serde::Serialize)]
-    struct Person<'a> {
-        #[serde(flatten)]
-        invitation: &'a cohorts::Invitation,
-        office: Option<&'a crate::organisations::Organisation>,
-    }
-    let people: Vec<Person<'_>> = people
-        .iter()
-        .map(|invitation| Person {
-            invitation,
-            office: all.iter().find(|o| Some(o.id.0) == invitation.office_id),
-        })
-        .collect();
-    let mut page = ctx.form_page();
-    page.insert("organisation", &organisation);
-    page.insert("cohort", &cohort);
-    page.insert("covered", &covered);
-    page.insert("people", &people);
-    page.insert("invited", &query.invited);
-    ctx.render("cohorts/show.html", &page)
+    let overview = cohorts::overview(&ctx.state.db, organisation.id, path.1).await?;
+    let page = ShowPage {
+        organisation: &organisation,
+        cohort: &overview.cohort,
+        covered: &overview.covered,
+        people: &overview.people,
+        invited: query.invited,
+    };
+    ctx.render_form_page("cohorts/show.html", &page)
 }
 
 /// What the roster form sent: the file, or pasted text, and whether this is the preview or
@@ -213,6 +166,81 @@ async fn read_roster(mut form: Multipart) -> Result<RosterUpload, &'static str> 
     Ok(upload)
 }
 
+impl RosterUpload {
+    /// The roster's bytes: the file, else the pasted text.
+    fn bytes(self) -> Vec<u8> {
+        if self.file.is_empty() {
+            self.text.into_bytes()
+        } else {
+            self.file
+        }
+    }
+}
+
+/// What `cohorts/preview.html` shows of a roster that could be read.
+#[derive(Serialize)]
+struct PreviewPage<'a> {
+    organisation: &'a Organisation,
+    cohort: &'a Cohort,
+    rows: &'a [Row],
+    accepted: usize,
+    rejected: usize,
+    /// The roster as text, sent again when the coordinator confirms.
+    text: &'a str,
+}
+
+/// What `cohorts/preview.html` shows of a roster that could not be read.
+#[derive(Serialize)]
+struct ProblemPage<'a> {
+    organisation: &'a Organisation,
+    cohort: &'a Cohort,
+    /// A message key.
+    problem: &'a str,
+    /// The message keys of the missing columns.
+    missing: &'a [&'static str],
+}
+
+/// The preview page saying why a roster could not be read (422).
+fn roster_problem(
+    ctx: &Ctx,
+    organisation: &Organisation,
+    cohort: &Cohort,
+    problem: &str,
+    missing: &[&'static str],
+) -> Result<HttpResponse, WebError> {
+    let page = ProblemPage {
+        organisation,
+        cohort,
+        problem,
+        missing,
+    };
+    let page = ctx.form_page_with(&page)?;
+    ctx.render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "cohorts/preview.html",
+        &page,
+    )
+}
+
+/// A roster's failure: the page saying why when the roster could not be read, else the error.
+fn roster_failed(
+    ctx: &Ctx,
+    organisation: &Organisation,
+    cohort: &Cohort,
+    error: CohortError,
+) -> Result<HttpResponse, WebError> {
+    match error {
+        CohortError::Roster(error) => {
+            let missing = match &error {
+                RosterError::MissingColumns(columns) => columns.as_slice(),
+                _ => &[],
+            };
+            roster_problem(ctx, organisation, cohort, &error.to_string(), missing)
+        }
+        other => Err(other.into()),
+    }
+}
+
 /// Previews a roster (each row accepted or rejected, with the reason), or, confirmed,
 /// invites the accepted rows and queues their emails.
 pub async fn roster(
@@ -224,150 +252,106 @@ pub async fn roster(
     let OrgRole {
         ctx, organisation, ..
     } = scope;
-    let cohort = owned_cohort(&ctx, organisation.id, path.1).await?;
-    let upload = read_roster(form).await;
-    if let Ok(upload) = &upload
-        && !csrf_matches(&req, &upload.csrf)
-    {
-        return Err(WebError::Csrf);
-    }
-    let mut page = ctx.form_page();
-    page.insert("organisation", &organisation);
-    page.insert("cohort", &cohort);
-    let refuse = |page: &mut tera::Context, key: &str, columns: &[&str]| {
-        page.insert("problem", key);
-        page.insert("missing", columns);
-    };
-    let upload = match upload {
+    let (state, org) = (&ctx.state, &organisation);
+    let cohort = cohorts::owned(&state.db, org.id, path.1).await?;
+    let upload = match read_roster(form).await {
+        Ok(upload) if !csrf_matches(&req, &upload.csrf) => return Err(WebError::Csrf),
         Ok(upload) => upload,
-        Err(key) => {
-            refuse(&mut page, key, &[]);
-            return ctx.render_status(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "cohorts/preview.html",
-                &page,
-            );
-        }
+        Err(key) => return roster_problem(&ctx, org, &cohort, key, &[]),
     };
-    let bytes = if upload.file.is_empty() {
-        upload.text.into_bytes()
-    } else {
-        upload.file
-    };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let db = &ctx.state.db;
-    let result = if upload.confirm {
-        let (letters, course_slug) = (ctx.state.letters.clone(), cohort.course_slug.clone());
-        let course = db
-            .read(move |conn| db::learning::current_version(conn, &course_slug))
-            .await?
-            .ok_or(WebError::NotFound)?
-            .title;
-        let for_letter = cohort.clone();
-        let letter = move |id: i64, person: &cohorts::NewInvitation| {
-            letters.invitation(id, person, &for_letter, &course)
-        };
-        cohorts::invite(
-            db,
+    let confirm = upload.confirm;
+    let bytes = upload.bytes();
+    if confirm {
+        let (letters, actor) = (state.letters.clone(), ctx.actor());
+        return match cohorts::invite(
+            &state.db,
+            letters,
             cohort.clone(),
             bytes,
-            ctx.actor(),
-            ctx.state.now(),
-            letter,
+            actor,
+            state.now(),
         )
         .await
-    } else {
-        cohorts::preview(db, cohort.clone(), bytes).await
-    };
-    let rows = match result {
+        {
+            Ok(rows) => {
+                state.jobs.wake();
+                let accepted = rows.iter().filter(|r| r.accepted()).count();
+                let (slug, id) = (&org.slug, cohort.id);
+                Ok(see_other(format!(
+                    "/coordinate/{slug}/cohorts/{id}?invited={accepted}"
+                )))
+            }
+            Err(error) => roster_failed(&ctx, org, &cohort, error),
+        };
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let rows = match cohorts::preview(&state.db, cohort.clone(), bytes).await {
         Ok(rows) => rows,
-        Err(CohortError::Roster(error)) => {
-            let missing = match &error {
-                roster::RosterError::MissingColumns(columns) => columns.clone(),
-                _ => Vec::new(),
-            };
-            refuse(&mut page, &error.to_string(), &missing);
-            return ctx.render_status(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "cohorts/preview.html",
-                &page,
-            );
-        }
-        Err(other) => return Err(other.into()),
+        Err(error) => return roster_failed(&ctx, org, &cohort, error),
     };
     let accepted = rows.iter().filter(|r| r.accepted()).count();
-    if upload.confirm {
-        ctx.state.jobs.wake();
-        return Ok(see_other(format!(
-            "/coordinate/{}/cohorts/{}?invited={accepted}",
-            organisation.slug, cohort.id
-        )));
-    }
-    page.insert("rows", &rows);
-    page.insert("accepted", &accepted);
-    page.insert("rejected", &(rows.len() - accepted));
-    page.insert("text", &text);
-    ctx.render("cohorts/preview.html", &page)
+    let page = PreviewPage {
+        organisation: org,
+        cohort: &cohort,
+        rows: &rows,
+        accepted,
+        rejected: rows.len() - accepted,
+        text: &text,
+    };
+    ctx.render_form_page("cohorts/preview.html", &page)
 }
 
 // --- The invitee's side -------------------------------------------------------------------
+
+/// Where an invitee starts: the first chapter of the course, or the course page.
+fn start_path(start: &Start) -> String {
+    match &start.chapter_key {
+        Some(chapter) => format!("/courses/{}/{chapter}", start.course_slug),
+        None => format!("/courses/{}", start.course_slug),
+    }
+}
+
+/// What `cohorts/join.html` shows: the form to choose a password.
+#[derive(Serialize)]
+struct JoinPage<'a> {
+    invitation: &'a Invitation,
+    cohort: &'a Cohort,
+}
+
+/// What `cohorts/join_other.html` shows.
+#[derive(Serialize)]
+struct JoinOtherPage<'a> {
+    invitation: &'a Invitation,
+    signed_in_as: &'a str,
+}
 
 /// Opens a join link: signed in as the invited person, the course is theirs and they land
 /// on its first chapter; with an account but signed out, they sign in first; with no
 /// account, they choose a password (one form) and land on the first chapter.
 pub async fn join(ctx: Ctx, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    let token = token.into_inner();
-    let opened = cohorts::open(
-        &ctx.state.db,
-        &ctx.state.letters.links,
-        &token,
-        ctx.state.now(),
-    )
-    .await
-    .map_err(|_| WebError::LinkInvalid)?;
-    let course = format!("/courses/{}", opened.cohort.course_slug);
-    if let Some(viewer) = &ctx.viewer {
-        if viewer.user.email == opened.invitation.email {
-            cohorts::accept(
-                &ctx.state.db,
-                opened.invitation.id,
-                viewer.user.id.0,
-                ctx.state.now(),
-            )
-            .await?;
-            return Ok(see_other(&first_chapter(&ctx, &opened.cohort).await?));
+    let (state, now) = (&ctx.state, ctx.state.now());
+    let viewer = ctx
+        .viewer
+        .as_ref()
+        .map(|v| (v.user.id, v.user.email.as_str()));
+    match cohorts::join(&state.db, &state.letters.links, &token, viewer, now).await? {
+        Joining::Started(start) => Ok(see_other(start_path(&start))),
+        Joining::OtherAccount(opened) => {
+            let page = JoinOtherPage {
+                invitation: &opened.invitation,
+                signed_in_as: viewer.map_or("", |(_, email)| email),
+            };
+            ctx.render_form_page("cohorts/join_other.html", &page)
         }
-        let mut page = ctx.form_page();
-        page.insert("invitation", &opened.invitation);
-        page.insert("signed_in_as", &viewer.user.email);
-        return ctx.render("cohorts/join_other.html", &page);
+        Joining::SignIn => Ok(see_other(format!("/sign-in?next=/join/{token}"))),
+        Joining::ChoosePassword(opened) => {
+            let page = JoinPage {
+                invitation: &opened.invitation,
+                cohort: &opened.cohort,
+            };
+            ctx.render_form_page("cohorts/join.html", &page)
+        }
     }
-    // An account whose address nobody proved is taken by opening this link (see
-    // `cohorts::sign_up`); one whose owner proved it signs in.
-    if opened.account.as_ref().is_some_and(|a| a.email_verified) {
-        return Ok(see_other(format!("/sign-in?next=/join/{token}")));
-    }
-    let mut page = ctx.form_page();
-    page.insert("invitation", &opened.invitation);
-    page.insert("cohort", &opened.cohort);
-    page.insert("course", &course);
-    ctx.render("cohorts/join.html", &page)
-}
-
-/// The first chapter of a cohort's course (or the course page if it has none).
-async fn first_chapter(ctx: &Ctx, cohort: &Cohort) -> Result<String, WebError> {
-    let slug = cohort.course_slug.clone();
-    let found = ctx
-        .state
-        .db
-        .read(move |conn| db::learning::current_with_chapters(conn, &slug))
-        .await?;
-    Ok(
-        match found.and_then(|(_, chapters)| chapters.into_iter().next()) {
-            Some(chapter) => format!("/courses/{}/{}", cohort.course_slug, chapter.key),
-            None => format!("/courses/{}", cohort.course_slug),
-        },
-    )
 }
 
 #[derive(Deserialize, Default)]
@@ -381,60 +365,47 @@ pub async fn join_sign_up(
     token: web::Path<String>,
     CsrfForm(form): CsrfForm<JoinForm>,
 ) -> Result<HttpResponse, WebError> {
-    let token = token.into_inner();
-    let opened = cohorts::open(
-        &ctx.state.db,
-        &ctx.state.letters.links,
-        &token,
-        ctx.state.now(),
-    )
-    .await
-    .map_err(|_| WebError::LinkInvalid)?;
-    let again = |ctx: &Ctx, errors: &[crate::accounts::FieldError]| {
-        let mut page = ctx.form_page();
-        page.insert("invitation", &opened.invitation);
-        page.insert("cohort", &opened.cohort);
-        ctx.form_errors("cohorts/join.html", page, errors)
-    };
+    let (state, now) = (&ctx.state, ctx.state.now());
+    let links = &state.letters.links;
     let password = match Password::parse(&form.password) {
         Ok(password) => password,
-        Err(error) => return again(&ctx, &[error]),
-    };
-    let user = match cohorts::sign_up(
-        &ctx.state.db,
-        opened.invitation.clone(),
-        password,
-        ctx.lang,
-        ctx.state.now(),
-    )
-    .await
-    {
-        Ok(user) => user,
-        // An account was made for this address meanwhile: signing in takes the course.
-        Err(AccountError::Invalid(_)) => {
-            return Ok(see_other(format!("/sign-in?next=/join/{token}")));
+        Err(error) => {
+            let opened = cohorts::open(&state.db, links, &token, now).await?;
+            let page = JoinPage {
+                invitation: &opened.invitation,
+                cohort: &opened.cohort,
+            };
+            return ctx.form_errors("cohorts/join.html", ctx.form_page_with(&page)?, &[error]);
         }
-        Err(other) => return Err(other.into()),
     };
-    let next = first_chapter(&ctx, &opened.cohort).await?;
-    signed_in(&ctx, &user, &next).await
+    match cohorts::sign_up(&state.db, links, &token, password, ctx.lang, now).await? {
+        SignedUp::Started { user, start } => signed_in(&ctx, &user, &start_path(&start)).await,
+        SignedUp::SignIn => Ok(see_other(format!("/sign-in?next=/join/{token}"))),
+    }
+}
+
+/// What `cohorts/stop.html` shows.
+#[derive(Serialize)]
+struct StopPage<'a> {
+    stopped: bool,
+    /// The cohort whose reminders stopped.
+    cohort: Option<&'a Cohort>,
 }
 
 /// Asks before stopping: mail programs open links to scan them, which must not unsubscribe.
 pub async fn stop_form(ctx: Ctx, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    if ctx
-        .state
-        .letters
-        .links
+    let links = &ctx.state.letters.links;
+    if links
         .open(cohorts::links::Purpose::StopReminders, &token)
         .is_none()
     {
         return Err(WebError::LinkInvalid);
     }
-    let mut page = ctx.form_page();
-    page.insert("token", &token.into_inner());
-    page.insert("stopped", &false);
-    ctx.render("cohorts/stop.html", &page)
+    let page = StopPage {
+        stopped: false,
+        cohort: None,
+    };
+    ctx.render_form_page("cohorts/stop.html", &page)
 }
 
 pub async fn stop(
@@ -442,19 +413,11 @@ pub async fn stop(
     token: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    let cohort = cohorts::stop_reminders(
-        &ctx.state.db,
-        &ctx.state.letters.links,
-        &token,
-        ctx.state.now(),
-    )
-    .await
-    .map_err(|e| match e {
-        CohortError::NotFound => WebError::LinkInvalid,
-        other => other.into(),
-    })?;
-    let mut page = ctx.page();
-    page.insert("stopped", &true);
-    page.insert("cohort", &cohort);
-    ctx.render("cohorts/stop.html", &page)
+    let (state, now) = (&ctx.state, ctx.state.now());
+    let cohort = cohorts::stop_reminders(&state.db, &state.letters.links, &token, now).await?;
+    let page = StopPage {
+        stopped: true,
+        cohort: Some(&cohort),
+    };
+    ctx.render_page("cohorts/stop.html", &page)
 }

@@ -146,10 +146,15 @@ impl From<DbError> for WebError {
     }
 }
 
-/// A database error shared by everyone who waited for the same work (`web::reports`).
-impl From<std::sync::Arc<DbError>> for WebError {
-    fn from(error: std::sync::Arc<DbError>) -> Self {
-        Self::from(error.as_ref())
+impl From<crate::reports::ReportError> for WebError {
+    fn from(error: crate::reports::ReportError) -> Self {
+        use crate::reports::ReportError;
+        match error {
+            ReportError::Db(db) => db.into(),
+            // A database error shared by everyone who waited for the same totals.
+            ReportError::Shared(db) => Self::from(db.as_ref()),
+            ReportError::Spreadsheet(cause) => Self::Internal(cause),
+        }
     }
 }
 
@@ -188,6 +193,22 @@ impl From<AccountError> for WebError {
             AccountError::Raced => Self::Conflict("error-bad-request"),
             AccountError::Hashing(cause) | AccountError::Email(cause) => Self::Internal(cause),
             AccountError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::cohorts::CohortError> for WebError {
+    fn from(error: crate::cohorts::CohortError) -> Self {
+        use crate::cohorts::CohortError;
+        match error {
+            CohortError::NotFound => Self::NotFound,
+            CohortError::LinkInvalid => Self::LinkInvalid,
+            CohortError::Invalid(_) | CohortError::Roster(_) => {
+                Self::BadRequest("error-bad-request")
+            }
+            CohortError::Email(cause) => Self::Internal(cause),
+            CohortError::Account(account) => account.into(),
+            CohortError::Db(error) => error.into(),
         }
     }
 }

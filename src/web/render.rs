@@ -112,6 +112,35 @@ impl Ctx {
         page
     }
 
+    /// The base context with a page's own data merged in: `data` is one struct whose
+    /// fields are what the template shows beyond the base context.
+    pub fn page_with(&self, data: &impl Serialize) -> Result<tera::Context, WebError> {
+        with_data(self.page(), data)
+    }
+
+    /// [`Ctx::form_page`] with a page's own data merged in (see [`Ctx::page_with`]).
+    pub fn form_page_with(&self, data: &impl Serialize) -> Result<tera::Context, WebError> {
+        with_data(self.form_page(), data)
+    }
+
+    /// Renders `template` with the base context and `data` (see [`Ctx::page_with`]).
+    pub fn render_page(
+        &self,
+        template: &str,
+        data: &impl Serialize,
+    ) -> Result<HttpResponse, WebError> {
+        self.render(template, &self.page_with(data)?)
+    }
+
+    /// Renders a page with a form: the base context with the CSRF token, and `data`.
+    pub fn render_form_page(
+        &self,
+        template: &str,
+        data: &impl Serialize,
+    ) -> Result<HttpResponse, WebError> {
+        self.render(template, &self.form_page_with(data)?)
+    }
+
     pub fn render(&self, template: &str, page: &tera::Context) -> Result<HttpResponse, WebError> {
         self.render_status(StatusCode::OK, template, page)
     }
@@ -197,6 +226,12 @@ impl Ctx {
         page.insert("errors", &by_field);
         self.render_status(StatusCode::UNPROCESSABLE_ENTITY, template, &page)
     }
+}
+
+/// `base` with the fields of `data` added (a field of `data` wins over the base's).
+fn with_data(mut base: tera::Context, data: &impl Serialize) -> Result<tera::Context, WebError> {
+    base.extend(tera::Context::from_serialize(data).map_err(TemplateError::from)?);
+    Ok(base)
 }
 
 /// Where `render_with_body` puts the body. It starts with `<`, so no escaped value in the
