@@ -7,6 +7,7 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+pub use crate::db::audit::Entry;
 use crate::db::{self, DbConnection, DbError};
 use crate::model::ids::UserId;
 

@@ -29,6 +29,7 @@ use url::Url;
 
 use crate::accounts::{User, UserId};
 use crate::audit::{self, Action, Actor};
+pub use crate::db::certificates::IssuedRow;
 use crate::db::certificates::{CertificateRow, KeyRow, NewCertificate};
 use crate::db::{self, DbConnection, DbError};
 use crate::email::{MailKind, Outgoing};

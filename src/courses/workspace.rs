@@ -1,6 +1,6 @@
 //! A publisher's workspace: the organisation, those below it, and their courses.
 
-use crate::db::courses::CourseSummary;
+pub use crate::db::courses::CourseSummary;
 use crate::db::{self, Db, DbError};
 use crate::model::ids::OrganisationId;
 use crate::organisations::{TreeEntry, subtree, tree_under};

@@ -12,6 +12,7 @@ use lettre::message::Mailbox;
 
 use super::{EmailError, Mailer, compose};
 use crate::clock::Clock;
+pub use crate::db::outbox::Summary;
 use crate::db::{self, Db, DbError};
 
 /// Messages one sender leases at a time.

@@ -2,7 +2,7 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::account::choices;
 use super::error::WebError;
@@ -33,12 +33,24 @@ pub async fn users(admin: Admin, query: web::Query<UserSearch>) -> Result<HttpRe
     let page_number = query.page.unwrap_or(1).clamp(1, 100_000);
     let search = query.q.clone();
     let (people, has_more) = people::page(&ctx.state.db, search, page_number).await?;
-    let mut page = ctx.page();
-    page.insert("people", &people);
-    page.insert("q", &query.q.clone().unwrap_or_default());
-    page.insert("page_number", &page_number);
-    page.insert("has_more", &has_more);
-    ctx.render("admin/users.html", &page)
+    ctx.render_page(
+        "admin/users.html",
+        &UsersPage {
+            people,
+            q: query.q.clone().unwrap_or_default(),
+            page_number,
+            has_more,
+        },
+    )
+}
+
+/// What the admin's list of people shows.
+#[derive(Serialize)]
+struct UsersPage {
+    people: Vec<crate::accounts::User>,
+    q: String,
+    page_number: i64,
+    has_more: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -58,18 +70,24 @@ pub async fn audit_log(
     let action = audit::Action::parse(&query.action);
     let search: String = query.q.trim().chars().take(100).collect();
     let entries = audit::entries(&ctx.state.db, action, search.clone(), 200).await?;
-    let mut page = ctx.page();
-    page.insert("entries", &entries);
-    page.insert(
-        "actions",
-        &audit::Action::ALL
-            .iter()
-            .map(|a| a.code())
-            .collect::<Vec<_>>(),
-    );
-    page.insert("action", &action.map(audit::Action::code).unwrap_or(""));
-    page.insert("q", &search);
-    ctx.render("admin/audit.html", &page)
+    ctx.render_page(
+        "admin/audit.html",
+        &AuditPage {
+            entries,
+            actions: audit::Action::ALL.iter().map(|a| a.code()).collect(),
+            action: action.map(audit::Action::code).unwrap_or(""),
+            q: search,
+        },
+    )
+}
+
+/// What the audit log's page shows: the entries, and the filter as chosen.
+#[derive(Serialize)]
+struct AuditPage {
+    entries: Vec<audit::Entry>,
+    actions: Vec<&'static str>,
+    action: &'static str,
+    q: String,
 }
 
 pub async fn user(admin: Admin, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
@@ -232,16 +250,23 @@ pub async fn outbox(
     let ctx = admin.ctx;
     let (messages, counts, status) =
         crate::email::outbox::overview(&ctx.state.db, &query.status).await?;
-    let mut page = ctx.page();
-    page.insert("messages", &messages);
-    page.insert(
-        "counts",
-        &counts
-            .into_iter()
-            .collect::<std::collections::HashMap<_, _>>(),
-    );
-    page.insert("status", &status.unwrap_or(""));
-    ctx.render("admin/email.html", &page)
+    ctx.render_page(
+        "admin/email.html",
+        &OutboxPage {
+            messages,
+            counts: counts.into_iter().collect(),
+            status: status.unwrap_or(""),
+        },
+    )
+}
+
+/// What the outbox page shows: the messages, how many are in each status, and the status
+/// chosen.
+#[derive(Serialize)]
+struct OutboxPage {
+    messages: Vec<crate::email::outbox::Summary>,
+    counts: std::collections::HashMap<String, i64>,
+    status: &'static str,
 }
 
 /// Puts a failed message back in the queue and wakes the sender.

@@ -75,15 +75,20 @@ pub async fn upload(ctx: Ctx, form: Multipart) -> Result<HttpResponse, WebError>
     show(&ctx, &verdict, None)
 }
 
+/// What the verify page shows: the verdict, and the serial as typed.
+#[derive(serde::Serialize)]
+struct VerdictPage<'a> {
+    verdict: &'a Verdict,
+    typed: Option<&'a str>,
+}
+
 fn show(ctx: &Ctx, verdict: &Verdict, typed: Option<&str>) -> Result<HttpResponse, WebError> {
     let status = match verdict {
         Verdict::Genuine { .. } | Verdict::Revoked { .. } => StatusCode::OK,
         Verdict::Unknown | Verdict::Mistyped => StatusCode::NOT_FOUND,
         Verdict::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let mut page = ctx.page();
-    page.insert("verdict", verdict);
-    page.insert("typed", &typed);
+    let page = ctx.page_with(&VerdictPage { verdict, typed })?;
     ctx.render_status(status, "certificates/verdict.html", &page)
 }
 
@@ -201,12 +206,23 @@ pub async fn staff_list(
     } = scope;
     let root = organisation.id;
     let search = query.q.trim().chars().take(100).collect::<String>();
-    let rows = actions::issued_under(&ctx.state.db, root, search.clone()).await?;
-    let mut page = ctx.form_page();
-    page.insert("organisation", &organisation);
-    page.insert("certificates", &rows);
-    page.insert("q", &search);
-    ctx.render("certificates/staff.html", &page)
+    let certificates = actions::issued_under(&ctx.state.db, root, search.clone()).await?;
+    ctx.render_form_page(
+        "certificates/staff.html",
+        &StaffPage {
+            organisation: &organisation,
+            certificates,
+            q: search,
+        },
+    )
+}
+
+/// What the staff's list of certificates shows.
+#[derive(serde::Serialize)]
+struct StaffPage<'a> {
+    organisation: &'a crate::organisations::Organisation,
+    certificates: Vec<certificates::IssuedRow>,
+    q: String,
 }
 
 #[derive(Deserialize)]

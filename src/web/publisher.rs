@@ -24,12 +24,25 @@ pub async fn workspace(
         ctx, organisation, ..
     } = scope;
     let (tree, versions) = crate::courses::workspace::of(&ctx.state.db, organisation.id).await?;
-    let mut page = ctx.form_page();
-    page.insert("organisation", &organisation);
-    page.insert("tree", &tree);
-    page.insert("versions", &versions);
-    page.insert("published", &query.published);
-    ctx.render("publisher/workspace.html", &page)
+    ctx.render_form_page(
+        "publisher/workspace.html",
+        &WorkspacePage {
+            organisation: &organisation,
+            tree,
+            versions,
+            published: query.published,
+        },
+    )
+}
+
+/// What a publisher's workspace shows: the organisations from this one down, their
+/// courses' versions, and the version just published, if one was.
+#[derive(serde::Serialize)]
+struct WorkspacePage<'a> {
+    organisation: &'a crate::organisations::Organisation,
+    tree: Vec<crate::organisations::TreeEntry>,
+    versions: Vec<crate::courses::workspace::CourseSummary>,
+    published: Option<i32>,
 }
 
 #[derive(serde::Deserialize)]

@@ -11,11 +11,19 @@ pub async fn coordinate(scope: OrgRole<Coordinator>) -> Result<HttpResponse, Web
         ctx, organisation, ..
     } = scope;
     let desk = crate::cohorts::desk::of(&ctx.state.db, organisation.id).await?;
-    let mut page = ctx.page();
-    page.insert("organisation", &organisation);
-    page.insert("tree", &desk.tree);
-    page.insert("people", &desk.people);
-    page.insert("cohorts", &desk.cohorts);
-    page.insert("course_cohorts", &desk.course_cohorts);
-    ctx.render("workspaces/coordinate.html", &page)
+    ctx.render_page(
+        "workspaces/coordinate.html",
+        &CoordinatePage {
+            organisation: &organisation,
+            desk,
+        },
+    )
+}
+
+/// What a coordinator's entry page shows: the organisation, and its desk.
+#[derive(serde::Serialize)]
+struct CoordinatePage<'a> {
+    organisation: &'a crate::organisations::Organisation,
+    #[serde(flatten)]
+    desk: crate::cohorts::desk::Desk,
 }
