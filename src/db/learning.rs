@@ -467,12 +467,13 @@ pub fn chapter(
     version: i64,
     key: &str,
 ) -> Result<Option<super::courses::ChapterView>, DbError> {
-    Ok(chapters::table
+    let row: Option<super::courses::ChapterViewRow> = chapters::table
         .filter(chapters::version_id.eq(version))
         .filter(chapters::chapter_key.eq(key))
         .select(super::courses::CHAPTER_VIEW)
         .first(conn)
-        .optional()?)
+        .optional()?;
+    Ok(row.map(super::courses::to_chapter_view))
 }
 
 /// A version by its id (published or not).
