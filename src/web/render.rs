@@ -112,6 +112,16 @@ impl Ctx {
         page
     }
 
+    /// The base context with a page's own data merged in: one `Serialize` struct whose
+    /// fields are the names its template reads, so a template's inputs are in one place.
+    pub fn page_with(&self, data: &impl Serialize) -> Result<tera::Context, WebError> {
+        let mut page = self.page();
+        page.extend(
+            tera::Context::from_serialize(data).map_err(|e| WebError::Internal(e.to_string()))?,
+        );
+        Ok(page)
+    }
+
     pub fn render(&self, template: &str, page: &tera::Context) -> Result<HttpResponse, WebError> {
         self.render_status(StatusCode::OK, template, page)
     }
