@@ -383,28 +383,33 @@ pub fn version_by_preview(
         .optional()?)
 }
 
-/// A chapter ready to show.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
-pub struct ChapterView {
-    pub key: String,
-    pub position: i32,
-    pub minutes: i32,
-    pub title_km: String,
-    pub title_en: String,
-    pub html_km: String,
-    pub html_en: String,
-    pub sections: String,
-    /// The chapter's video as JSON (url, size, transcript in both languages), if any.
-    pub video: Option<String>,
-}
+pub use crate::model::courses::ChapterView;
 
-impl ChapterView {
-    /// The chapter's text in `lang`, as published (rendered and sanitised).
-    pub fn html(&self, lang: crate::i18n::Lang) -> &str {
-        match lang {
-            crate::i18n::Lang::Km => &self.html_km,
-            crate::i18n::Lang::En => &self.html_en,
-        }
+/// A `ChapterView` as its columns ([`CHAPTER_VIEW`]) are read.
+pub(super) type ChapterViewRow = (
+    String,
+    i32,
+    i32,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+pub(super) fn to_chapter_view(row: ChapterViewRow) -> ChapterView {
+    let (key, position, minutes, title_km, title_en, html_km, html_en, sections, video) = row;
+    ChapterView {
+        key,
+        position,
+        minutes,
+        title_km,
+        title_en,
+        html_km,
+        html_en,
+        sections,
+        video,
     }
 }
 
@@ -432,9 +437,10 @@ pub(super) const CHAPTER_VIEW: (
 );
 
 pub fn chapters_of(conn: &mut DbConnection, version: i64) -> Result<Vec<ChapterView>, DbError> {
-    Ok(chapters::table
+    let rows: Vec<ChapterViewRow> = chapters::table
         .filter(chapters::version_id.eq(version))
         .order(chapters::position)
         .select(CHAPTER_VIEW)
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows.into_iter().map(to_chapter_view).collect())
 }

@@ -10,7 +10,9 @@ use super::schema::{chapter_progress, chapters, course_versions, courses, enrolm
 pub use super::summary::Place;
 use super::{DbConnection, DbError, lower, on_backend};
 use crate::model::ids::UserId;
-use crate::model::learning::{ChapterProgress, ChapterSummary, CourseVersion, Step};
+use crate::model::learning::{
+    Changes, ChapterProgress, ChapterSummary, CourseVersion, StoredStanding,
+};
 
 type VersionColumns = (
     courses::id,
@@ -146,17 +148,17 @@ pub fn current_version(
     Ok(row.and_then(to_version))
 }
 
-/// The newest published version of a course with where `user` stands in its chapter `key`
-/// (in that version of the chapter), in one query: the pages a learner asks for most need
-/// both, and on PostgreSQL each query is a round trip. `None` when the course has no
-/// published version; a standing with nothing done when the version has no such chapter.
+/// The newest published version of a course with what `user` has done in its chapter `key`
+/// (in that version of the chapter) and where their enrolment says they were last, in one
+/// query: the pages a learner asks for most need both, and on PostgreSQL each query is a
+/// round trip. `None` when the course has no published version; nothing done when the
+/// version has no such chapter.
 pub fn current_version_standing(
     conn: &mut DbConnection,
     slug: &str,
     key: &str,
     user: UserId,
-    fresh_since: NaiveDateTime,
-) -> Result<Option<(CourseVersion, Standing)>, DbError> {
+) -> Result<Option<(CourseVersion, StoredStanding)>, DbError> {
     type Found = (
         VersionRow,
         (
@@ -201,16 +203,16 @@ pub fn current_version_standing(
         ))
         .first(conn)
         .optional()?;
-    let Some((version, (opened, read, passed), enrolment)) = row else {
+    let Some((version, (opened, read, passed), last)) = row else {
         return Ok(None);
     };
-    let standing = Standing {
+    let stored = StoredStanding {
         opened: opened.is_some(),
         read: read.is_some(),
         passed: passed.is_some(),
-        here: enrolment.is_some_and(|(at, active)| at == key && active >= fresh_since),
+        last,
     };
-    Ok(to_version(version).map(|version| (version, standing)))
+    Ok(to_version(version).map(|version| (version, stored)))
 }
 
 /// The newest published version of a course and its chapters (without their text).
@@ -315,93 +317,23 @@ pub fn progress(
         .collect())
 }
 
-/// Where a learner stands with one version of one chapter, read in one query before
-/// recording progress on it, so that only what changes is written.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Standing {
-    pub opened: bool,
-    pub read: bool,
-    pub passed: bool,
-    /// Recorded as being at this chapter, and active since `fresh_since` (the caller's
-    /// `learning::ACTIVITY_STEP` before now).
-    pub here: bool,
+/// How many statements [`record`] makes to write `changes`: none when nothing changes, one
+/// that needs no transaction around it, or up to three that do.
+pub fn statements(changes: &Changes) -> usize {
+    usize::from(changes.progress) + usize::from(changes.summary) + usize::from(changes.enrolment)
 }
 
-impl Standing {
-    /// Taking `step` here would change nothing worth a write: the chapter is already that
-    /// far along, and the learner's last activity there is fresh enough.
-    pub fn has(self, step: Step) -> bool {
-        let done = match step {
-            Step::Opened => self.opened,
-            Step::Read => self.read,
-            Step::Passed => self.passed,
-        };
-        done && self.here
-    }
-}
-
-impl Standing {
-    /// How many statements [`record`] makes to record `step` from here: none when nothing
-    /// changes, one that needs no transaction around it, or up to three that do.
-    pub fn statements(self, step: Step) -> usize {
-        let changes = Changes::of(self, step);
-        usize::from(changes.progress)
-            + usize::from(changes.summary)
-            + usize::from(changes.enrolment)
-    }
-}
-
-/// What recording a step changes, from where the learner stood.
-struct Changes {
-    /// The chapter's progress row, with the times set for the first time now.
-    progress: bool,
-    read: bool,
-    passed: bool,
-    /// The learner's progress in the course, recomputed (a read) for their enrolment.
-    summary: bool,
-    /// The enrolment: where the learner is, and their progress when recomputed.
-    enrolment: bool,
-}
-
-impl Changes {
-    fn of(before: Standing, step: Step) -> Self {
-        if before.has(step) {
-            return Self {
-                progress: false,
-                read: false,
-                passed: false,
-                summary: false,
-                enrolment: false,
-            };
-        }
-        let read = step >= Step::Read && !before.read;
-        let passed = step == Step::Passed && !before.passed;
-        // Opening a chapter for the first time, or reading one, changes the learner's summary.
-        let summary = !before.opened || read;
-        Self {
-            progress: !before.opened || read || passed,
-            read,
-            passed,
-            summary,
-            enrolment: summary || !before.here,
-        }
-    }
-}
-
-/// Records that the learner took `step` in a chapter version, from where they stood
-/// (`before`, read with [`current_version_standing`]) and writes only what changes, in at
-/// most three statements ([`Standing::statements`]): the chapter's progress row, the
-/// learner's progress in the course (to recompute their summary), and their enrolment. Only the first
-/// time counts for each step: a retried or doubled request, or one made with a `before`
-/// that is out of date, leaves the same rows.
+/// Writes what a learner's step in a chapter version changes (`learning` decides which
+/// rows), in at most three statements ([`statements`]): the chapter's progress row, the
+/// learner's progress in the course (read to recompute their summary), and their enrolment.
+/// Each write keeps the first time: a retried or doubled request, or one decided from a
+/// standing that is out of date, leaves the same rows.
 pub fn record(
     conn: &mut DbConnection,
     place: &Place,
-    step: Step,
-    before: Standing,
+    changes: &Changes,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    let changes = Changes::of(before, step);
     if changes.progress {
         let upsert = super::upserts::ChapterProgress {
             user: place.user.0,
@@ -467,12 +399,13 @@ pub fn chapter(
     version: i64,
     key: &str,
 ) -> Result<Option<super::courses::ChapterView>, DbError> {
-    Ok(chapters::table
+    let row: Option<super::courses::ChapterViewRow> = chapters::table
         .filter(chapters::version_id.eq(version))
         .filter(chapters::chapter_key.eq(key))
         .select(super::courses::CHAPTER_VIEW)
         .first(conn)
-        .optional()?)
+        .optional()?;
+    Ok(row.map(super::courses::to_chapter_view))
 }
 
 /// A version by its id (published or not).

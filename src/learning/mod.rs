@@ -1,9 +1,55 @@
 //! A learner's way through a course: which chapters they opened, read and passed, what is
-//! new since a correction, and where "continue" takes them.
+//! new since a correction, and where "continue" takes them; and the use cases of the
+//! learner's path, each taking the database and plain inputs: reading a chapter and "I have
+//! read this" (`reading`), the catalogue, a course, "my learning", print and offline views
+//! (`catalogue`, `my`). What a step writes is decided here (`standing`); `db::learning` writes it.
+
+pub mod catalogue;
+pub mod my;
+pub mod published;
+pub mod reading;
+pub mod standing;
 
 use serde::Serialize;
 
+use crate::certificates::CertError;
+use crate::db::DbError;
+use crate::model::ids::UserId;
 pub use crate::model::learning::{ChapterProgress, ChapterSummary, CourseVersion, Step};
+pub use catalogue::{
+    CatalogueEntry, ChapterLine, CourseOverview, Printable, catalogue, course_overview,
+    offline_urls, printable,
+};
+pub use my::{MyCertificate, MyCourse, MyLearning, my_learning};
+pub use reading::{ChapterAddress, NextStop, Reading, Visit, mark_read, read_chapter};
+
+/// Why a step of the learner's path could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LearningError {
+    #[error("no such course or chapter")]
+    NotFound,
+    /// An answer that names a question or option the practice check does not have.
+    #[error("not an answer to this practice check")]
+    BadAnswer,
+    #[error(transparent)]
+    Certificate(#[from] CertError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Someone confirmed as signed in, as the learner's use cases need them: the caller confirms
+/// its session in the use case's own trip to the database and gets the person back.
+pub trait Learner: Send + 'static {
+    fn user_id(&self) -> UserId;
+}
+
+/// What a use case that confirmed who is asking found: the person (`None`: nobody, or a
+/// session that no longer holds), and the outcome, which may fail after the confirmation.
+#[derive(Debug)]
+pub struct Confirmed<V, T> {
+    pub viewer: Option<V>,
+    pub outcome: Result<T, LearningError>,
+}
 
 /// How fresh "last activity" is kept when a learner comes back to the chapter they are at:
 /// reports and reminders count in days, and a page view or a repeated "I have read this"

@@ -154,3 +154,29 @@ pub struct CourseMeta {
     #[serde(default, deserialize_with = "signatory_refs")]
     pub signatories: Vec<SignatoryRef>,
 }
+
+/// A published chapter ready to show: its text in both languages, rendered and sanitised
+/// when the course was published.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChapterView {
+    pub key: String,
+    pub position: i32,
+    pub minutes: i32,
+    pub title_km: String,
+    pub title_en: String,
+    pub html_km: String,
+    pub html_en: String,
+    pub sections: String,
+    /// The chapter's video as JSON (url, size, transcript in both languages), if any.
+    pub video: Option<String>,
+}
+
+impl ChapterView {
+    /// The chapter's text in `lang`, as published (rendered and sanitised).
+    pub fn html(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Km => &self.html_km,
+            Lang::En => &self.html_en,
+        }
+    }
+}

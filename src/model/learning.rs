@@ -49,3 +49,29 @@ pub struct ChapterProgress {
     pub read_at: Option<NaiveDateTime>,
     pub passed_at: Option<NaiveDateTime>,
 }
+
+/// What the database holds of a learner in one version of one chapter, and where their
+/// enrolment in the course says they were last: read before recording a step there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredStanding {
+    pub opened: bool,
+    pub read: bool,
+    pub passed: bool,
+    /// The chapter key the enrolment names as the learner's last, and when they were last
+    /// active in the course (none before their first chapter).
+    pub last: Option<(String, NaiveDateTime)>,
+}
+
+/// What recording a step writes, as `learning` decided it from where the learner stood;
+/// `db::learning::record` writes exactly this.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The chapter's progress row (made when missing), with `read` and `passed` set now.
+    pub progress: bool,
+    pub read: bool,
+    pub passed: bool,
+    /// The learner's progress in the course, recomputed (a read) for their enrolment.
+    pub summary: bool,
+    /// The enrolment: where the learner is, and their progress when recomputed.
+    pub enrolment: bool,
+}

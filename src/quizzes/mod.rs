@@ -3,6 +3,7 @@
 //! graded on the server). Plain types and functions; the SQL is in `db::quizzes`.
 
 pub mod attempts;
+pub mod practice;
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;

@@ -228,6 +228,18 @@ impl From<crate::quizzes::attempts::FinalError> for WebError {
     }
 }
 
+impl From<crate::learning::LearningError> for WebError {
+    fn from(error: crate::learning::LearningError) -> Self {
+        use crate::learning::LearningError;
+        match error {
+            LearningError::NotFound => Self::NotFound,
+            LearningError::BadAnswer => Self::BadRequest("error-bad-answer"),
+            LearningError::Certificate(error) => error.into(),
+            LearningError::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<crate::certificates::CertError> for WebError {
     fn from(error: crate::certificates::CertError) -> Self {
         use crate::certificates::CertError;

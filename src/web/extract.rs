@@ -44,6 +44,12 @@ pub struct Viewer {
     pub touch_due: bool,
 }
 
+impl crate::learning::Learner for Viewer {
+    fn user_id(&self) -> UserId {
+        self.user.id
+    }
+}
+
 /// The context of every page: language, the signed-in person (if any), the session.
 pub struct Ctx {
     pub state: web::Data<AppState>,
@@ -146,6 +152,14 @@ impl Claim {
                 })
                 .filter(|viewer| Some(viewer.user.session_epoch) == self.epoch && self.fresh),
         )
+    }
+
+    /// [`Claim::confirm`] as a use case runs it, in its own trip to the database.
+    pub fn confirmation(
+        self,
+    ) -> impl FnOnce(&mut db::DbConnection) -> Result<Option<Viewer>, db::DbError> + Send + 'static
+    {
+        move |conn| self.confirm(conn)
     }
 
     /// The write that marks the session as used, when the confirmed viewer is due one.
@@ -334,6 +348,19 @@ impl Claimed {
     /// Who the session says is signed in, if anyone.
     pub fn claim(&self) -> Option<Claim> {
         self.claim.clone()
+    }
+
+    /// Confirming the claim, if there is one, as a use case runs it in its own trip to the
+    /// database: nobody when the session names no one.
+    pub fn confirmation(
+        &self,
+    ) -> impl FnOnce(&mut db::DbConnection) -> Result<Option<Viewer>, db::DbError> + Send + 'static
+    {
+        let claim = self.claim.clone();
+        move |conn| match claim {
+            Some(claim) => claim.confirm(conn),
+            None => Ok(None),
+        }
     }
 
     /// The context, with the person the claim was confirmed as (`None` ends the session).

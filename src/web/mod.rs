@@ -20,7 +20,6 @@ pub mod learner;
 pub mod media;
 pub mod middleware;
 pub mod preview;
-pub mod published;
 pub mod publisher;
 pub mod render;
 pub mod reports;
@@ -91,7 +90,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(
             resource("/courses/{slug}/{chapter}/check")
                 .get(learner::check)
-                .post(learner::check),
+                .post(learner::answer),
         )
         .route("/my", get().to(learner::my))
         // Certificates: checking one is open to anyone; downloads are the learner's

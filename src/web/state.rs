@@ -25,8 +25,8 @@ pub struct AppState {
     pub certificates: Arc<Authority>,
     /// Writes invitation and reminder emails, with their personal links.
     pub letters: Arc<Letters>,
-    /// Published chapters, read once per version (`web/published.rs`).
-    pub published: crate::web::published::Published,
+    /// Published chapters, read once per version (`learning/published.rs`).
+    pub published: Arc<crate::learning::published::Published>,
     /// Reading uploaded certificates, a few at a time (`bounded`).
     pub verify_work: Bounded,
     /// Checking and preparing uploaded courses, a few at a time (`bounded`).

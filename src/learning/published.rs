@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::courses::prepare::SectionTitles;
 use crate::courses::{Question, Video};
-use crate::db::courses::ChapterView;
-use crate::learning::ChapterSummary;
+use crate::db::{self, DbConnection, DbError};
+use crate::model::courses::ChapterView;
+use crate::model::learning::ChapterSummary;
 
 /// One chapter of a published version, as the chapter page shows it.
 #[derive(Debug)]
@@ -49,4 +50,42 @@ impl Published {
         }
         chapter
     }
+
+    /// Chapter `key` of a published version: from memory after the first time.
+    pub fn chapter(
+        &self,
+        conn: &mut DbConnection,
+        version: i64,
+        key: &str,
+    ) -> Result<Option<Arc<Chapter>>, DbError> {
+        if let Some(content) = self.get(version, key) {
+            return Ok(Some(content));
+        }
+        let Some(content) = read(conn, version, key)? else {
+            return Ok(None);
+        };
+        Ok(Some(self.keep(version, content)))
+    }
+}
+
+/// A published chapter with what its page shows, read and parsed from the database.
+fn read(conn: &mut DbConnection, version: i64, key: &str) -> Result<Option<Chapter>, DbError> {
+    let Some(view) = db::learning::chapter(conn, version, key)? else {
+        return Ok(None);
+    };
+    let sections =
+        serde_json::from_str(&view.sections).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let video = view
+        .video
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| DbError::Corrupt(e.to_string()))?;
+    Ok(Some(Chapter {
+        sections,
+        video,
+        chapters: db::learning::chapter_list(conn, version)?,
+        practice: db::quizzes::questions(conn, version, Some(key))?,
+        view,
+    }))
 }
