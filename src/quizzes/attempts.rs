@@ -132,6 +132,57 @@ fn standing_in(
     })
 }
 
+/// One question of an attempt as the learner sees it: the prompt, the options in the
+/// attempt's own order (never which are right), and what they chose so far.
+#[derive(Debug, Serialize)]
+pub struct AskedQuestion<'a> {
+    pub number: usize,
+    pub total: usize,
+    pub prompt: &'a crate::courses::Bilingual,
+    pub kind: crate::courses::QuestionKind,
+    pub options: Vec<AskedOption<'a>>,
+    pub chosen: Vec<&'a String>,
+}
+
+/// An option as the learner sees it: its key and text, not whether it is right.
+#[derive(Debug, Serialize)]
+pub struct AskedOption<'a> {
+    pub key: &'a str,
+    pub text: &'a crate::courses::Bilingual,
+}
+
+/// Question `number` (from 1) of `attempt`, drawn from `pool`; `None` when there is no
+/// such question.
+pub fn asked<'a>(
+    attempt: &'a Attempt,
+    pool: &'a [Question],
+    number: usize,
+) -> Option<AskedQuestion<'a>> {
+    let drawn = attempt.draw.questions.get(number.checked_sub(1)?)?;
+    let question = pool.iter().find(|q| q.key == drawn.key)?;
+    let options = drawn
+        .options
+        .iter()
+        .filter_map(|key| question.options.iter().find(|o| &o.key == key))
+        .map(|o| AskedOption {
+            key: &o.key,
+            text: &o.text,
+        })
+        .collect();
+    Some(AskedQuestion {
+        number,
+        total: attempt.draw.questions.len(),
+        prompt: &question.prompt,
+        kind: question.kind,
+        options,
+        chosen: attempt
+            .answers
+            .get(&drawn.key)
+            .map(|c| c.iter().collect())
+            .unwrap_or_default(),
+    })
+}
+
 /// The course's current version, for its final assessment; `None` when it has none.
 pub async fn course_version(db: &Db, slug: String) -> Result<Option<CourseVersion>, DbError> {
     db.read(move |conn| db::learning::current_version(conn, &slug))

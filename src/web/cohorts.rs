@@ -262,32 +262,46 @@ pub async fn roster(
     let confirm = upload.confirm;
     let bytes = upload.bytes();
     if confirm {
-        let (letters, actor) = (state.letters.clone(), ctx.actor());
-        return match cohorts::invite(
-            &state.db,
-            letters,
-            cohort.clone(),
-            bytes,
-            actor,
-            state.now(),
-        )
-        .await
-        {
-            Ok(rows) => {
-                state.jobs.wake();
-                let accepted = rows.iter().filter(|r| r.accepted()).count();
-                let (slug, id) = (&org.slug, cohort.id);
-                Ok(see_other(format!(
-                    "/coordinate/{slug}/cohorts/{id}?invited={accepted}"
-                )))
-            }
-            Err(error) => roster_failed(&ctx, org, &cohort, error),
-        };
+        invite(&ctx, org, cohort, bytes).await
+    } else {
+        preview(&ctx, org, cohort, bytes).await
     }
+}
+
+/// Invites the roster's people and goes back to the cohort, which says how many.
+async fn invite(
+    ctx: &Ctx,
+    org: &Organisation,
+    cohort: Cohort,
+    bytes: Vec<u8>,
+) -> Result<HttpResponse, WebError> {
+    let state = &ctx.state;
+    let (letters, actor) = (state.letters.clone(), ctx.actor());
+    let now = state.now();
+    match cohorts::invite(&state.db, letters, cohort.clone(), bytes, actor, now).await {
+        Ok(rows) => {
+            state.jobs.wake();
+            let accepted = rows.iter().filter(|r| r.accepted()).count();
+            let (slug, id) = (&org.slug, cohort.id);
+            Ok(see_other(format!(
+                "/coordinate/{slug}/cohorts/{id}?invited={accepted}"
+            )))
+        }
+        Err(error) => roster_failed(ctx, org, &cohort, error),
+    }
+}
+
+/// Shows what inviting the roster would do, row by row, before anyone is invited.
+async fn preview(
+    ctx: &Ctx,
+    org: &Organisation,
+    cohort: Cohort,
+    bytes: Vec<u8>,
+) -> Result<HttpResponse, WebError> {
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let rows = match cohorts::preview(&state.db, cohort.clone(), bytes).await {
+    let rows = match cohorts::preview(&ctx.state.db, cohort.clone(), bytes).await {
         Ok(rows) => rows,
-        Err(error) => return roster_failed(&ctx, org, &cohort, error),
+        Err(error) => return roster_failed(ctx, org, &cohort, error),
     };
     let accepted = rows.iter().filter(|r| r.accepted()).count();
     let page = PreviewPage {

@@ -66,35 +66,22 @@ pub async fn question(
     if attempt.submitted_at.is_some() {
         return Ok(see_other(format!("/courses/{slug}/final/{id}/result")));
     }
-    let drawn = number
-        .checked_sub(1)
-        .and_then(|i| attempt.draw.questions.get(i))
-        .ok_or(WebError::NotFound)?;
-    let question = pool
-        .iter()
-        .find(|q| q.key == drawn.key)
-        .ok_or(WebError::NotFound)?;
-    // Options in the attempt's own order; the right ones are never sent.
-    let options: Vec<_> = drawn
-        .options
-        .iter()
-        .filter_map(|key| question.options.iter().find(|o| &o.key == key))
-        .map(|o| serde_json::json!({"key": o.key, "text": o.text}))
-        .collect();
-    let chosen: Vec<&String> = attempt
-        .answers
-        .get(&drawn.key)
-        .map(|c| c.iter().collect())
-        .unwrap_or_default();
-    let mut page = ctx.page();
-    page.insert("base", &format!("/courses/{slug}/final/{id}"));
-    page.insert("number", &number);
-    page.insert("total", &attempt.draw.questions.len());
-    page.insert("prompt", &question.prompt);
-    page.insert("kind", &question.kind);
-    page.insert("options", &options);
-    page.insert("chosen", &chosen);
-    ctx.render("final/question.html", &page)
+    let asked = attempts::asked(&attempt, &pool, number).ok_or(WebError::NotFound)?;
+    ctx.render_page(
+        "final/question.html",
+        &QuestionPage {
+            base: format!("/courses/{slug}/final/{id}"),
+            asked,
+        },
+    )
+}
+
+/// What a question's page shows: where its attempt lives, and the question as asked.
+#[derive(serde::Serialize)]
+struct QuestionPage<'a> {
+    base: String,
+    #[serde(flatten)]
+    asked: attempts::AskedQuestion<'a>,
 }
 
 pub async fn save(
