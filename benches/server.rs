@@ -82,7 +82,7 @@ struct Fixture {
     /// (email, serial) of learners with a certificate.
     certified: Vec<(String, String)>,
     /// Emails of learners with a finished attempt to submit, and its id.
-    ready: Vec<(String, i64)>,
+    ready: Vec<(String, sala::model::ids::AttemptId)>,
     /// Emails of learners with no progress in the course.
     newcomers: Vec<String>,
     coordinator: String,

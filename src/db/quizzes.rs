@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::{attempt_answers, attempts, completions, questions};
 use super::{DbConnection, DbError};
 use crate::model::courses::Question;
-use crate::model::ids::UserId;
+use crate::model::ids::{AttemptId, UserId};
 use crate::model::quizzes::Tally;
 
 /// The questions of a version's practice check for `chapter`, or of its final assessment
@@ -89,7 +89,8 @@ pub fn attempts_of(
         .load(conn)?)
 }
 
-pub fn attempt(conn: &mut DbConnection, id: i64) -> Result<Option<AttemptRow>, DbError> {
+pub fn attempt(conn: &mut DbConnection, id: AttemptId) -> Result<Option<AttemptRow>, DbError> {
+    let id = id.0;
     Ok(attempts::table
         .find(id)
         .select(ATTEMPT)
@@ -126,7 +127,11 @@ pub fn insert_attempt(conn: &mut DbConnection, a: &NewAttempt<'_>) -> Result<i64
 }
 
 /// The answers saved in an attempt: question key → chosen option keys (JSON).
-pub fn answers(conn: &mut DbConnection, attempt: i64) -> Result<Vec<(String, String)>, DbError> {
+pub fn answers(
+    conn: &mut DbConnection,
+    attempt: AttemptId,
+) -> Result<Vec<(String, String)>, DbError> {
+    let attempt = attempt.0;
     Ok(attempt_answers::table
         .filter(attempt_answers::attempt_id.eq(attempt))
         .select((attempt_answers::question_key, attempt_answers::chosen))
@@ -136,11 +141,12 @@ pub fn answers(conn: &mut DbConnection, attempt: i64) -> Result<Vec<(String, Str
 /// Saves (or replaces) the answer to one question.
 pub fn save_answer(
     conn: &mut DbConnection,
-    attempt: i64,
+    attempt: AttemptId,
     question: &str,
     chosen: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
+    let attempt = attempt.0;
     let values = (
         attempt_answers::attempt_id.eq(attempt),
         attempt_answers::question_key.eq(question),
@@ -163,12 +169,13 @@ pub fn save_answer(
 /// it was already submitted.
 pub fn submit(
     conn: &mut DbConnection,
-    attempt: i64,
+    attempt: AttemptId,
     score: i32,
     passed: bool,
     tally: Option<Tally>,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
+    let attempt = attempt.0;
     let changed = diesel::update(
         attempts::table
             .find(attempt)
@@ -265,7 +272,7 @@ pub fn tally_untallied(conn: &mut DbConnection, batch: i64) -> Result<usize, DbE
             pools.insert(*version, questions(conn, *version, None)?);
         }
         let mut answered = crate::model::quizzes::Answers::new();
-        for (key, chosen) in answers(conn, *id)? {
+        for (key, chosen) in answers(conn, AttemptId(*id))? {
             answered.insert(key, serde_json::from_str(&chosen).unwrap_or_default());
         }
         let Some(tally) = pools

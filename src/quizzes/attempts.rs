@@ -15,6 +15,7 @@ use crate::courses::{CourseMeta, Question};
 use crate::db::quizzes::{AttemptRow, NewAttempt};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::learning::{self, CourseVersion};
+use crate::model::ids::AttemptId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FinalError {
@@ -43,7 +44,7 @@ pub fn rules(version: &CourseVersion) -> Result<CourseMeta, FinalError> {
 /// An attempt with its draw and saved answers.
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
-    pub id: i64,
+    pub id: AttemptId,
     pub course_id: i64,
     pub number: i32,
     pub started_at: NaiveDateTime,
@@ -60,13 +61,13 @@ fn to_attempt(conn: &mut DbConnection, row: AttemptRow) -> Result<Attempt, Final
     let draw: Draw =
         serde_json::from_str(&row.draw).map_err(|e| DbError::Corrupt(e.to_string()))?;
     let mut answers = Answers::new();
-    for (key, chosen) in db::quizzes::answers(conn, row.id)? {
+    for (key, chosen) in db::quizzes::answers(conn, AttemptId(row.id))? {
         let chosen: BTreeSet<String> =
             serde_json::from_str(&chosen).map_err(|e| DbError::Corrupt(e.to_string()))?;
         answers.insert(key, chosen);
     }
     Ok(Attempt {
-        id: row.id,
+        id: AttemptId(row.id),
         course_id: row.course_id,
         number: row.number,
         started_at: row.started_at,
@@ -88,7 +89,8 @@ pub struct Standing {
     pub eligible: bool,
     /// Minutes to wait before the next attempt may start.
     pub wait: i64,
-    pub open: Option<i64>,
+    /// The attempt in progress, if one is.
+    pub open: Option<AttemptId>,
     pub completed: Option<(i32, i32, NaiveDateTime)>,
 }
 
@@ -205,7 +207,7 @@ pub async fn start(
     user: UserId,
     version: CourseVersion,
     now: NaiveDateTime,
-) -> Result<i64, FinalError> {
+) -> Result<AttemptId, FinalError> {
     match start_once(db, user, version.clone(), now).await {
         // Two starts racing (a double click on PostgreSQL): the other one made the attempt.
         Err(FinalError::Db(error)) if error.is_unique_violation() => {
@@ -221,7 +223,7 @@ async fn start_once(
     user: UserId,
     version: CourseVersion,
     now: NaiveDateTime,
-) -> Result<i64, FinalError> {
+) -> Result<AttemptId, FinalError> {
     let seed = rand::rngs::OsRng.next_u64();
     db.write(move |conn| {
         let standing = standing_in(conn, user, &version, now)?;
@@ -243,7 +245,7 @@ async fn start_once(
         let pool = db::quizzes::questions(conn, version.version_id, None)?;
         let draw = super::draw(&pool, meta.questions_per_attempt, seed);
         let draw = serde_json::to_string(&draw).map_err(|e| DbError::Corrupt(e.to_string()))?;
-        Ok(db::quizzes::insert_attempt(
+        Ok(AttemptId(db::quizzes::insert_attempt(
             conn,
             &NewAttempt {
                 user,
@@ -254,7 +256,7 @@ async fn start_once(
                 draw: &draw,
                 now,
             },
-        )?)
+        )?))
     })
     .await
 }
@@ -264,7 +266,7 @@ pub async fn load(
     db: &Db,
     user: UserId,
     course: i64,
-    id: i64,
+    id: AttemptId,
 ) -> Result<(Attempt, Vec<Question>), FinalError> {
     db.read(move |conn| {
         let row = db::quizzes::attempt(conn, id)?
@@ -281,7 +283,7 @@ pub async fn answer(
     db: &Db,
     user: UserId,
     course: i64,
-    id: i64,
+    id: AttemptId,
     index: usize,
     chosen: BTreeSet<String>,
     now: NaiveDateTime,
@@ -327,7 +329,7 @@ pub async fn submit(
     db: &Db,
     authority: &Arc<Authority>,
     user: UserId,
-    id: i64,
+    id: AttemptId,
     version: CourseVersion,
     now: NaiveDateTime,
 ) -> Result<Option<Completion>, FinalError> {

@@ -7,6 +7,7 @@ use super::error::WebError;
 use super::extract::{CsrfForm, NoFields, SignedIn};
 use super::render::see_other;
 use crate::learning::CourseVersion;
+use crate::model::ids::AttemptId;
 use crate::quizzes::attempts;
 
 async fn current(ctx: &super::extract::Ctx, slug: String) -> Result<CourseVersion, WebError> {
@@ -57,7 +58,7 @@ pub async fn start(
 
 pub async fn question(
     signed_in: SignedIn,
-    path: web::Path<(String, i64, usize)>,
+    path: web::Path<(String, AttemptId, usize)>,
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
     let (slug, id, number) = path.into_inner();
@@ -86,7 +87,7 @@ struct QuestionPage<'a> {
 
 pub async fn save(
     signed_in: SignedIn,
-    path: web::Path<(String, i64, usize)>,
+    path: web::Path<(String, AttemptId, usize)>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
@@ -124,7 +125,7 @@ pub async fn save(
 
 pub async fn review(
     signed_in: SignedIn,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, AttemptId)>,
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
     let (slug, id) = path.into_inner();
@@ -148,7 +149,7 @@ pub async fn review(
 
 pub async fn submit(
     signed_in: SignedIn,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, AttemptId)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
@@ -170,7 +171,7 @@ pub async fn submit(
 
 pub async fn result(
     signed_in: SignedIn,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, AttemptId)>,
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
     let (slug, id) = path.into_inner();
