@@ -27,6 +27,7 @@ use crate::organisations::{Organisation, OrganisationId, TreeEntry, subtree, tre
 use roster::RosterError;
 
 pub use crate::model::cohorts::{Cohort, Invitation, NewCohort, NewInvitation, ReminderDays};
+pub use crate::model::ids::CohortId;
 pub use inviting::{invite, preview};
 pub use joining::{Joining, SignedUp, Start, join, open, sign_up};
 pub use reminders::stop_reminders;
@@ -192,7 +193,11 @@ pub async fn create(
 }
 
 /// The cohort `id`, when it belongs to `root` or an organisation below it; else `NotFound`.
-fn owned_in(conn: &mut DbConnection, root: OrganisationId, id: i64) -> Result<Cohort, CohortError> {
+fn owned_in(
+    conn: &mut DbConnection,
+    root: OrganisationId,
+    id: CohortId,
+) -> Result<Cohort, CohortError> {
     let cohort = db::cohorts::find(conn, id)?;
     let owners = db::organisations::ids_under(conn, root)?;
     cohort
@@ -201,7 +206,7 @@ fn owned_in(conn: &mut DbConnection, root: OrganisationId, id: i64) -> Result<Co
 }
 
 /// The cohort `id`, when a coordinator of `root` may see it; else `NotFound`.
-pub async fn owned(db: &Db, root: OrganisationId, id: i64) -> Result<Cohort, CohortError> {
+pub async fn owned(db: &Db, root: OrganisationId, id: CohortId) -> Result<Cohort, CohortError> {
     db.read(move |conn| owned_in(conn, root, id)).await
 }
 
@@ -223,7 +228,11 @@ pub struct Invited {
 
 /// The cohort `id` with its offices and invitations, when a coordinator of `root` may see
 /// it; else `NotFound`.
-pub async fn overview(db: &Db, root: OrganisationId, id: i64) -> Result<Overview, CohortError> {
+pub async fn overview(
+    db: &Db,
+    root: OrganisationId,
+    id: CohortId,
+) -> Result<Overview, CohortError> {
     db.read(move |conn| {
         let cohort = owned_in(conn, root, id)?;
         let invitations = db::cohorts::invitations_of(conn, id)?;

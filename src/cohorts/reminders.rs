@@ -152,7 +152,7 @@ mod tests {
 
     fn cohort() -> Cohort {
         Cohort {
-            id: 1,
+            id: crate::cohorts::CohortId(1),
             organisation_id: 1,
             course_id: 1,
             course_slug: "wash".into(),

@@ -9,6 +9,7 @@ use super::schema::{cohort_offices, cohorts, courses, invitations};
 use super::{DbConnection, DbError};
 use crate::model::cohorts::Standing;
 use crate::model::cohorts::{Cohort, Invitation, NewCohort, NewInvitation, ReminderDays};
+use crate::model::ids::CohortId;
 
 type CohortRow = (
     i64,
@@ -52,7 +53,7 @@ fn cohort_columns() -> (
 fn to_cohort(row: CohortRow) -> Cohort {
     let (id, organisation_id, course_id, course_slug, name, starts_on, due_on, a, b, c) = row;
     Cohort {
-        id,
+        id: CohortId(id),
         organisation_id,
         course_id,
         course_slug,
@@ -127,7 +128,7 @@ pub fn owned_by_with_counts(
     organisations: &[i64],
 ) -> Result<Vec<(Cohort, i64)>, DbError> {
     let owned = owned_by(conn, organisations)?;
-    let ids: Vec<i64> = owned.iter().map(|c| c.id).collect();
+    let ids: Vec<i64> = owned.iter().map(|c| c.id.0).collect();
     let counts: std::collections::HashMap<i64, i64> = invitations::table
         .filter(invitations::cohort_id.eq_any(&ids))
         .group_by(invitations::cohort_id)
@@ -138,13 +139,14 @@ pub fn owned_by_with_counts(
     Ok(owned
         .into_iter()
         .map(|cohort| {
-            let invited = counts.get(&cohort.id).copied().unwrap_or(0);
+            let invited = counts.get(&cohort.id.0).copied().unwrap_or(0);
             (cohort, invited)
         })
         .collect())
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Cohort>, DbError> {
+pub fn find(conn: &mut DbConnection, id: CohortId) -> Result<Option<Cohort>, DbError> {
+    let id = id.0;
     let row: Option<CohortRow> = cohorts::table
         .inner_join(courses::table)
         .filter(cohorts::id.eq(id))
@@ -163,7 +165,8 @@ pub fn all(conn: &mut DbConnection) -> Result<Vec<Cohort>, DbError> {
     Ok(rows.into_iter().map(to_cohort).collect())
 }
 
-pub fn offices(conn: &mut DbConnection, cohort: i64) -> Result<Vec<i64>, DbError> {
+pub fn offices(conn: &mut DbConnection, cohort: CohortId) -> Result<Vec<i64>, DbError> {
+    let cohort = cohort.0;
     Ok(cohort_offices::table
         .filter(cohort_offices::cohort_id.eq(cohort))
         .select(cohort_offices::organisation_id)
@@ -171,7 +174,11 @@ pub fn offices(conn: &mut DbConnection, cohort: i64) -> Result<Vec<i64>, DbError
 }
 
 /// The addresses already invited to a cohort.
-pub fn invited_emails(conn: &mut DbConnection, cohort: i64) -> Result<HashSet<String>, DbError> {
+pub fn invited_emails(
+    conn: &mut DbConnection,
+    cohort: CohortId,
+) -> Result<HashSet<String>, DbError> {
+    let cohort = cohort.0;
     Ok(invitations::table
         .filter(invitations::cohort_id.eq(cohort))
         .select(invitations::email)
@@ -189,7 +196,7 @@ pub fn invite(
     now: NaiveDateTime,
 ) -> Result<Option<i64>, DbError> {
     let exists = invitations::table
-        .filter(invitations::cohort_id.eq(new.cohort_id))
+        .filter(invitations::cohort_id.eq(new.cohort_id.0))
         .filter(invitations::email.eq(&new.email))
         .count()
         .get_result::<i64>(conn)?;
@@ -197,7 +204,7 @@ pub fn invite(
         return Ok(None);
     }
     let values = (
-        invitations::cohort_id.eq(new.cohort_id),
+        invitations::cohort_id.eq(new.cohort_id.0),
         invitations::email.eq(&new.email),
         invitations::name_km.eq(&new.name_km),
         invitations::name_latin.eq(&new.name_latin),
@@ -277,7 +284,7 @@ fn to_invitation(row: InvitationRow) -> Invitation {
     ) = row;
     Invitation {
         id,
-        cohort_id,
+        cohort_id: CohortId(cohort_id),
         email,
         name_km,
         name_latin,
@@ -301,7 +308,11 @@ pub fn invitation(conn: &mut DbConnection, id: i64) -> Result<Option<Invitation>
 }
 
 /// A cohort's invitations in the order they were made.
-pub fn invitations_of(conn: &mut DbConnection, cohort: i64) -> Result<Vec<Invitation>, DbError> {
+pub fn invitations_of(
+    conn: &mut DbConnection,
+    cohort: CohortId,
+) -> Result<Vec<Invitation>, DbError> {
+    let cohort = cohort.0;
     let rows: Vec<InvitationRow> = invitations::table
         .filter(invitations::cohort_id.eq(cohort))
         .order(invitations::id)
@@ -391,7 +402,7 @@ pub fn standings(
     let mut sent: HashMap<i64, Vec<String>> = HashMap::new();
     for (invitation, rule) in reminders_sent::table
         .inner_join(invitations::table)
-        .filter(invitations::cohort_id.eq(cohort.id))
+        .filter(invitations::cohort_id.eq(cohort.id.0))
         .select((reminders_sent::invitation_id, reminders_sent::rule))
         .load::<(i64, String)>(conn)?
     {

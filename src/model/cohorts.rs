@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
+use super::ids::CohortId;
+
 /// Reminder rules as day counts; `None` turns a rule off.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ReminderDays {
@@ -16,7 +18,7 @@ pub struct ReminderDays {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Cohort {
-    pub id: i64,
+    pub id: CohortId,
     pub organisation_id: i64,
     pub course_id: i64,
     pub course_slug: String,
@@ -40,7 +42,7 @@ pub struct NewCohort {
 #[derive(Debug, Clone, Serialize)]
 pub struct Invitation {
     pub id: i64,
-    pub cohort_id: i64,
+    pub cohort_id: CohortId,
     pub email: String,
     pub name_km: String,
     pub name_latin: String,
@@ -55,7 +57,7 @@ pub struct Invitation {
 
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
-    pub cohort_id: i64,
+    pub cohort_id: CohortId,
     pub email: String,
     pub name_km: String,
     pub name_latin: String,

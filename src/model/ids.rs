@@ -28,3 +28,14 @@ impl std::fmt::Display for AttemptId {
         self.0.fmt(f)
     }
 }
+
+/// A cohort: people invited to one course together. Parsed from the URL once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CohortId(pub i64);
+
+impl std::fmt::Display for CohortId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}

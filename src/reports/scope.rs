@@ -59,7 +59,7 @@ pub fn find(
     let below: Vec<i64> = subtree(&all, root).iter().map(|o| o.id.0).collect();
     let owned = db::cohorts::owned_by(conn, &below)?;
     let chosen: Vec<_> = match filters.cohort {
-        Some(id) => owned.iter().filter(|c| c.id == id).cloned().collect(),
+        Some(id) => owned.iter().filter(|c| c.id.0 == id).cloned().collect(),
         None => {
             let slug = match &filters.course {
                 Some(slug) => slug.clone(),
@@ -101,7 +101,7 @@ pub fn find(
     }
     scope.population = Some(Population {
         course_id: first.course_id,
-        cohorts: chosen.iter().map(|c| c.id).collect(),
+        cohorts: chosen.iter().map(|c| c.id.0).collect(),
         province: filters.province,
         offices,
     });

@@ -17,7 +17,8 @@ use super::render::see_other;
 use crate::accounts::Password;
 use crate::cohorts::roster::{RosterError, Row};
 use crate::cohorts::{
-    self, Choices, Cohort, CohortError, Invitation, Invited, Joining, SignedUp, Start, roster,
+    self, Choices, Cohort, CohortError, CohortId, Invitation, Invited, Joining, SignedUp, Start,
+    roster,
 };
 use crate::model::learning::CourseVersion;
 use crate::organisations::{Organisation, TreeEntry};
@@ -109,7 +110,7 @@ struct ShowPage<'a> {
 
 pub async fn show(
     scope: OrgRole<Coordinator>,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, CohortId)>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, WebError> {
     let OrgRole {
@@ -246,7 +247,7 @@ fn roster_failed(
 pub async fn roster(
     scope: OrgRole<Coordinator>,
     req: HttpRequest,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, CohortId)>,
     form: Multipart,
 ) -> Result<HttpResponse, WebError> {
     let OrgRole {

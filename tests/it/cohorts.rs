@@ -170,7 +170,7 @@ pub(crate) async fn invitations(app: &TestApp) -> Vec<sala::cohorts::Invitation>
         .await
         .unwrap();
     app.db
-        .read(move |conn| sala::db::cohorts::invitations_of(conn, id))
+        .read(move |conn| sala::db::cohorts::invitations_of(conn, sala::model::ids::CohortId(id)))
         .await
         .unwrap()
 }
