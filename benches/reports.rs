@@ -104,7 +104,7 @@ fn main() {
         &db,
         "one cohort",
         &Population {
-            course_id: course,
+            course_id: sala::model::ids::CourseId(course),
             // The cohort of the learners whose id ends in 1: some finished.
             cohorts: vec![first + 1],
             province: None,
@@ -116,7 +116,7 @@ fn main() {
         &db,
         "one province",
         &Population {
-            course_id: course,
+            course_id: sala::model::ids::CourseId(course),
             cohorts: all.clone(),
             province: Some(2),
             offices: None,
@@ -127,7 +127,7 @@ fn main() {
         &db,
         "whole course",
         &Population {
-            course_id: course,
+            course_id: sala::model::ids::CourseId(course),
             cohorts: all,
             province: None,
             offices: None,

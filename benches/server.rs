@@ -35,6 +35,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{QueryableByName, RunQueryDsl};
 use sala::config::DatabaseUrl;
 use sala::db::{Db, DbConnection, DbError};
+use sala::model::ids::{CourseId, VersionId};
 use seed::{Dialect, one_id};
 
 const PASSWORD: &str = "bench password for everyone";
@@ -160,7 +161,12 @@ fn prepare(db: &Db, postgres: bool, key: &[u8], kek: &[u8], base: &str) -> Fixtu
             ))
             .expect("start");
         let (drawn, _) = runtime
-            .block_on(sala::quizzes::attempts::load(db, user, course, attempt))
+            .block_on(sala::quizzes::attempts::load(
+                db,
+                user,
+                CourseId(course),
+                attempt,
+            ))
             .expect("load");
         for (index, question) in drawn.draw.questions.iter().enumerate() {
             let right: BTreeSet<String> = pool
@@ -174,7 +180,13 @@ fn prepare(db: &Db, postgres: bool, key: &[u8], kek: &[u8], base: &str) -> Fixtu
                 .collect();
             runtime
                 .block_on(sala::quizzes::attempts::answer(
-                    db, user, course, attempt, index, right, now,
+                    db,
+                    user,
+                    CourseId(course),
+                    attempt,
+                    index,
+                    right,
+                    now,
                 ))
                 .expect("answer");
         }
@@ -246,7 +258,9 @@ fn prepare(db: &Db, postgres: bool, key: &[u8], kek: &[u8], base: &str) -> Fixtu
         .map(|chapter| {
             let key = chapter.clone();
             let questions = db
-                .blocking(move |conn| sala::db::quizzes::questions(conn, version_id, Some(&key)))
+                .blocking(move |conn| {
+                    sala::db::quizzes::questions(conn, VersionId(version_id), Some(&key))
+                })
                 .expect("practice questions");
             let mut fields = String::new();
             for q in questions {

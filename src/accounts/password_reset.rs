@@ -94,7 +94,7 @@ pub async fn complete(
         db::tokens::use_all(conn, user_id, now)?;
         db::users::mark_email_verified(conn, user_id, now)?;
         let user = db::users::find(conn, user_id)?.ok_or(AccountError::LinkInvalid)?;
-        db::cohorts::accept_all_for(conn, &user.email, user.id.0, now)?;
+        db::cohorts::accept_all_for(conn, &user.email, user.id, now)?;
         Ok((user, purpose))
     })
     .await

@@ -3,7 +3,7 @@
 //! organisations; everyone is a learner.
 
 use crate::model::accounts::{Role, RoleGrant};
-use crate::model::ids::OrganisationId;
+use crate::model::ids::{GrantId, OrganisationId};
 
 /// Whether `grants` allow acting as `role` for the organisation whose chain of ancestors,
 /// starting with itself, is `lineage`.
@@ -57,7 +57,7 @@ pub async fn grant(
 pub async fn revoke(
     db: &crate::db::Db,
     user: super::UserId,
-    grant: i64,
+    grant: GrantId,
     actor: crate::audit::Actor,
     now: chrono::NaiveDateTime,
 ) -> Result<bool, super::AccountError> {
@@ -110,7 +110,7 @@ mod tests {
 
     fn grant(role: Role, org: i64) -> RoleGrant {
         RoleGrant {
-            id: 1,
+            id: GrantId(1),
             role,
             organisation: Organisation {
                 id: OrganisationId(org),

@@ -113,7 +113,7 @@ pub async fn sign_in(
             // A success forgives the account's failures from this address (and slows it
             // down no more), and does not use up the allowance of an office whose staff
             // share one address.
-            let (email, id, verified) = (user.email.clone(), user.id.0, user.email_verified);
+            let (email, id, verified) = (user.email.clone(), user.id, user.email_verified);
             db.write(move |conn| {
                 // Invitations to this address are taken up by signing in, link or not, once
                 // the person has proved the address is theirs.

@@ -43,7 +43,7 @@ pub async fn with_issuers(
             return Ok(None);
         };
         let lineage = match db::certificates::course_owner(conn, row.course_id)? {
-            Some((org, _)) => db::organisations::lineage(conn, OrganisationId(org))?,
+            Some((org, _)) => db::organisations::lineage(conn, org)?,
             None => Vec::new(),
         };
         Ok(Some((row, lineage)))

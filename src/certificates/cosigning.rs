@@ -21,7 +21,13 @@ use crate::db::cosigning::{
 };
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::model::courses::CourseMeta;
+use crate::model::ids::{CosignRequestId, CourseId, SignatoryId, VersionId};
 use crate::organisations::{Organisation, OrganisationId};
+
+/// A co-signing request as the co-signer's publishers see it.
+pub type Request = RequestView;
+/// A certificate an organisation endorses, for its list.
+pub type Endorsed = EndorsedView;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CosignError {
@@ -49,14 +55,14 @@ impl From<CertError> for CosignError {
 
 /// What a certificate says and requires, as one digest. The same terms in a later version
 /// are covered by the consent already given.
-pub fn terms(meta: &CourseMeta, signatories: &[i64], chapters: &[&str]) -> String {
+pub fn terms(meta: &CourseMeta, signatories: &[SignatoryId], chapters: &[&str]) -> String {
     #[derive(Serialize)]
     struct Terms<'a> {
         course: &'a str,
         title: (&'a str, &'a str),
         publisher: &'a str,
         cosigner: Option<&'a str>,
-        signatories: &'a [i64],
+        signatories: &'a [SignatoryId],
         chapters: &'a [&'a str],
         final_from_start: bool,
         questions_per_attempt: Option<usize>,
@@ -86,25 +92,17 @@ pub fn terms(meta: &CourseMeta, signatories: &[i64], chapters: &[&str]) -> Strin
 /// stores the version. Returns whether a new request was made.
 pub fn ask(
     conn: &mut DbConnection,
-    course: (i64, &str),
-    version: i64,
+    course: (CourseId, &str),
+    version: VersionId,
     cosigner: &Organisation,
     terms: &str,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    if store::find(conn, course.0, cosigner.id.0, terms)?.is_some() {
+    if store::find(conn, course.0, cosigner.id, terms)?.is_some() {
         return Ok(false);
     }
-    store::insert(
-        conn,
-        course.0,
-        version,
-        cosigner.id.0,
-        terms,
-        actor.user.map(|u| u.0),
-        now,
-    )?;
+    store::insert(conn, course.0, version, cosigner.id, terms, actor.user, now)?;
     audit::record(
         conn,
         actor,
@@ -119,12 +117,12 @@ pub fn ask(
 /// Whether the organisation consents, now, to endorse certificates of this course version.
 pub fn consents(
     conn: &mut DbConnection,
-    course: i64,
-    version: i64,
+    course: CourseId,
+    version: VersionId,
     cosigner: OrganisationId,
 ) -> Result<bool, DbError> {
     let terms = store::terms_of_version(conn, version)?;
-    Ok(!terms.is_empty() && store::consents(conn, course, cosigner.0, &terms)?)
+    Ok(!terms.is_empty() && store::consents(conn, course, cosigner, &terms)?)
 }
 
 /// A co-signer's answer to a request.
@@ -163,7 +161,7 @@ impl Answer {
 /// The organisation answers one of the requests made of it.
 pub async fn answer(
     db: &Db,
-    request: i64,
+    request: CosignRequestId,
     organisation: &Organisation,
     answer: Answer,
     actor: Actor,
@@ -172,18 +170,10 @@ pub async fn answer(
     let org = organisation.clone();
     db.write(move |conn| {
         let found = store::by_id(conn, request)?
-            .filter(|r| r.organisation_id == org.id.0)
+            .filter(|r| r.organisation_id == org.id)
             .ok_or(CosignError::NotFound)?;
         let (from, to, action) = answer.transition();
-        if !store::decide(
-            conn,
-            request,
-            org.id.0,
-            from,
-            to,
-            actor.user.map(|u| u.0),
-            now,
-        )? {
+        if !store::decide(conn, request, org.id, from, to, actor.user, now)? {
             return Err(CosignError::AlreadyAnswered);
         }
         let slug = db::certificates::course_owner(conn, found.course_id)?
@@ -204,7 +194,7 @@ pub async fn answer(
 
 /// The requests made of an organisation, those waiting for an answer first.
 pub async fn requests(db: &Db, organisation: OrganisationId) -> Result<Vec<RequestView>, DbError> {
-    db.read(move |conn| store::for_organisation(conn, organisation.0))
+    db.read(move |conn| store::for_organisation(conn, organisation))
         .await
 }
 
@@ -217,7 +207,7 @@ pub async fn endorsed(
     organisation: OrganisationId,
     serial: Option<String>,
 ) -> Result<Vec<EndorsedView>, DbError> {
-    db.read(move |conn| store::endorsed_by(conn, organisation.0, serial.as_deref(), ENDORSED_PAGE))
+    db.read(move |conn| store::endorsed_by(conn, organisation, serial.as_deref(), ENDORSED_PAGE))
         .await
 }
 
@@ -237,17 +227,10 @@ pub async fn revoke_endorsement(
     db.write(move |conn| {
         let row = db::certificates::by_serial(conn, &serial)?.ok_or(CosignError::NotFound)?;
         let endorsement = store::endorsement_of(conn, row.id)?
-            .filter(|e| e.organisation_id == org.id.0)
+            .filter(|e| e.organisation_id == org.id)
             .ok_or(CosignError::NotFound)?;
         if endorsement.revoked_at.is_some()
-            || !store::revoke_endorsement(
-                conn,
-                row.id,
-                org.id.0,
-                &reason,
-                actor.user.map(|u| u.0),
-                now,
-            )?
+            || !store::revoke_endorsement(conn, row.id, org.id, &reason, actor.user, now)?
         {
             return Err(CosignError::AlreadyAnswered);
         }
@@ -269,14 +252,14 @@ pub async fn revoke_endorsement(
 pub async fn sample(
     db: &Db,
     authority: Arc<Authority>,
-    request: i64,
+    request: CosignRequestId,
     organisation: OrganisationId,
     now: NaiveDateTime,
 ) -> Result<Vec<u8>, CosignError> {
     let sheet = db
         .read(move |conn| {
             let found = store::by_id(conn, request)?
-                .filter(|r| r.organisation_id == organisation.0)
+                .filter(|r| r.organisation_id == organisation)
                 .ok_or(CosignError::NotFound)?;
             Ok::<_, CosignError>(authority.sample_sheet(conn, found.version_id, now)?)
         })

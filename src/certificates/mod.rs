@@ -35,6 +35,7 @@ use crate::db::{self, DbConnection, DbError};
 use crate::email::{MailKind, Outgoing};
 use crate::i18n::{self, Lang};
 use crate::model::courses::{Bilingual, CourseMeta};
+use crate::model::ids::{SignatoryId, VersionId};
 use crate::organisations::{Organisation, OrganisationId};
 
 pub use crate::model::certificates::Completed;
@@ -198,7 +199,7 @@ impl Authority {
         let key = keys::generate();
         let sealed = self.sealer.seal(
             &key,
-            &seal_binding(org.id.0, &name, key.verifying_key().as_bytes()),
+            &seal_binding(org.id, &name, key.verifying_key().as_bytes()),
         );
         let row = db::certificates::replace_key(
             conn,
@@ -341,11 +342,11 @@ impl Authority {
             },
         )?;
         if let Some((organisation, key, index)) = endorsed_by {
-            db::cosigning::insert_endorsement(conn, id, organisation.0, key, index, now)?;
+            db::cosigning::insert_endorsement(conn, id, organisation, key, index, now)?;
         }
         tracing::info!(
-            certificate = id,
-            course = done.course_id,
+            certificate = id.0,
+            course = done.course_id.0,
             "issued a certificate"
         );
         audit::record(
@@ -431,7 +432,7 @@ impl Authority {
         let new = self.sign_new(
             conn,
             &Completed {
-                user: UserId(old.user_id),
+                user: old.user_id,
                 course_id: old.course_id,
                 version_id: old.version_id,
                 score: old.score,
@@ -508,7 +509,7 @@ fn open_with(sealer: &Sealer, row: &KeyRow) -> Result<SigningKey, KeyError> {
 
 /// What a sealed key is bound to: its organisation, name and public half, so that it
 /// opens only in its own row.
-pub fn seal_binding(organisation: i64, name: &str, public: &[u8]) -> String {
+pub fn seal_binding(organisation: OrganisationId, name: &str, public: &[u8]) -> String {
     let hex: String = public.iter().map(|b| format!("{b:02x}")).collect();
     format!("{organisation}/{name}/{hex}")
 }
@@ -564,9 +565,7 @@ impl Authority {
     ) -> Result<pdf::Sheet, CertError> {
         let facts = self.facts(conn, row)?;
         let cosigner = match db::cosigning::endorsement_of(conn, row.id)? {
-            Some(e) if e.revoked_at.is_none() => {
-                db::organisations::find(conn, OrganisationId(e.organisation_id))?
-            }
+            Some(e) if e.revoked_at.is_none() => db::organisations::find(conn, e.organisation_id)?,
             _ => None,
         };
         let printed = printed(conn, row.version_id, cosigner.as_ref())?;
@@ -591,7 +590,7 @@ impl Authority {
     pub fn sample_sheet(
         &self,
         conn: &mut DbConnection,
-        version: i64,
+        version: VersionId,
         now: NaiveDateTime,
     ) -> Result<pdf::Sheet, CertError> {
         let meta = stored_settings(conn, version)?.meta;
@@ -633,7 +632,7 @@ struct Printed {
 /// is given) and the logos, as the organisations keep them.
 fn printed(
     conn: &mut DbConnection,
-    version: i64,
+    version: VersionId,
     cosigner: Option<&Organisation>,
 ) -> Result<Printed, CertError> {
     let stored = stored_settings(conn, version)?;
@@ -650,7 +649,7 @@ fn printed(
         let Some(org) = [Some(&issuer), cosigner]
             .into_iter()
             .flatten()
-            .find(|org| org.id.0 == row.organisation_id)
+            .find(|org| org.id == row.organisation_id)
         else {
             continue;
         };
@@ -670,9 +669,9 @@ fn printed(
             signature: picture(conn, row.signature_hash.as_deref())?,
         });
     }
-    let issuer_logo = db::signatories::logo(conn, issuer.id.0)?;
+    let issuer_logo = db::signatories::logo(conn, issuer.id)?;
     let cosigner_logo = match cosigner {
-        Some(org) => db::signatories::logo(conn, org.id.0)?,
+        Some(org) => db::signatories::logo(conn, org.id)?,
         None => None,
     };
     let logos = [
@@ -686,7 +685,10 @@ fn printed(
     })
 }
 
-fn stored_settings(conn: &mut DbConnection, version: i64) -> Result<StoredSettings, CertError> {
+fn stored_settings(
+    conn: &mut DbConnection,
+    version: VersionId,
+) -> Result<StoredSettings, CertError> {
     let settings = db::quizzes::version_settings(conn, version)?.ok_or(CertError::NotFound)?;
     Ok(serde_json::from_str(&settings).map_err(|e| DbError::Corrupt(e.to_string()))?)
 }
@@ -698,7 +700,7 @@ struct StoredSettings {
     #[serde(flatten)]
     meta: CourseMeta,
     #[serde(default)]
-    signatory_ids: Vec<i64>,
+    signatory_ids: Vec<SignatoryId>,
 }
 /// Every public key `org` has signed with (its JWK set).
 pub async fn published_keys(

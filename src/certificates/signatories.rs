@@ -16,6 +16,7 @@ use crate::db::signatories::{NewSignatory as NewRow, SignatoryRow};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::model::courses::Bilingual;
 use crate::model::courses::MediaFile;
+use crate::model::ids::SignatoryId;
 use crate::organisations::{NewOrganisation, Organisation, OrganisationId, Slug};
 
 pub type Signatory = SignatoryRow;
@@ -82,7 +83,7 @@ impl NewSignatory {
 
 /// An organisation's signatories, those in office first.
 pub async fn list(db: &Db, organisation: OrganisationId) -> Result<Vec<Signatory>, DbError> {
-    db.read(move |conn| db::signatories::of_organisation(conn, organisation.0))
+    db.read(move |conn| db::signatories::of_organisation(conn, organisation))
         .await
 }
 
@@ -127,7 +128,7 @@ fn add_in(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<(), SignatoryError> {
-    if db::signatories::by_handle(conn, org.id.0, new.handle.as_str())?.is_some() {
+    if db::signatories::by_handle(conn, org.id, new.handle.as_str())?.is_some() {
         return Err(SignatoryError::Invalid(vec![FieldError::new(
             "handle",
             "error-handle-taken",
@@ -139,12 +140,12 @@ fn add_in(
     db::signatories::insert(
         conn,
         &NewRow {
-            organisation: org.id.0,
+            organisation: org.id,
             handle: new.handle.as_str(),
             name: (&new.name.km, &new.name.en),
             title: (&new.title.km, &new.title.en),
             signature_hash: picture.map(|p| p.hash.as_str()),
-            created_by: actor.user.map(|u| u.0),
+            created_by: actor.user,
         },
         now,
     )?;
@@ -164,13 +165,13 @@ fn add_in(
 pub async fn retire(
     db: &Db,
     organisation: &Organisation,
-    id: i64,
+    id: SignatoryId,
     actor: Actor,
     now: NaiveDateTime,
 ) -> Result<(), SignatoryError> {
     let org = organisation.clone();
     db.write(move |conn| {
-        if !db::signatories::retire(conn, org.id.0, id, now)? {
+        if !db::signatories::retire(conn, org.id, id, now)? {
             return Err(SignatoryError::NotFound);
         }
         audit::record(
@@ -198,7 +199,7 @@ pub async fn set_logo(
     let org = organisation.clone();
     db.write(move |conn| {
         db::courses::insert_media(conn, &picture, now)?;
-        db::signatories::set_logo(conn, org.id.0, Some(&picture.hash))?;
+        db::signatories::set_logo(conn, org.id, Some(&picture.hash))?;
         audit::record(conn, &actor, Action::LogoChanged, &org.slug, "", now)?;
         Ok(())
     })
@@ -207,7 +208,7 @@ pub async fn set_logo(
 
 /// The organisation's logo as stored media, for its page.
 pub async fn logo(db: &Db, organisation: OrganisationId) -> Result<Option<String>, DbError> {
-    db.read(move |conn| db::signatories::logo(conn, organisation.0))
+    db.read(move |conn| db::signatories::logo(conn, organisation))
         .await
 }
 
@@ -302,14 +303,13 @@ pub fn seed(db: &Db, file: &Path, now: NaiveDateTime) -> Result<(usize, usize), 
                     let org = db::organisations::insert(conn, &new, now)?;
                     if let Some(logo) = &logo {
                         db::courses::insert_media(conn, logo, now)?;
-                        db::signatories::set_logo(conn, org.id.0, Some(&logo.hash))?;
+                        db::signatories::set_logo(conn, org.id, Some(&logo.hash))?;
                     }
                     org
                 }
             };
             for (signatory, picture) in signatories {
-                if db::signatories::by_handle(conn, org.id.0, signatory.handle.as_str())?.is_none()
-                {
+                if db::signatories::by_handle(conn, org.id, signatory.handle.as_str())?.is_none() {
                     people += 1;
                     add_in(conn, &org, &signatory, picture.as_ref(), &actor, now).map_err(|e| {
                         match e {

@@ -13,7 +13,7 @@ use super::jws::{self, JwsError, Unverified};
 use super::{Authority, CertError, Certificate, Jwk, Serial, SerialError, keys};
 use crate::db::{self, DbConnection, DbError};
 use crate::model::courses::Bilingual;
-use crate::organisations::OrganisationId;
+use crate::model::ids::KeyId;
 
 /// What a genuine or revoked certificate says, for the verification page.
 #[derive(Debug, Clone, Serialize)]
@@ -256,7 +256,7 @@ impl Authority {
         &self,
         conn: &mut DbConnection,
         kid: &str,
-    ) -> Result<Option<(i64, VerifyingKey)>, DbError> {
+    ) -> Result<Option<(KeyId, VerifyingKey)>, DbError> {
         let Some((did, name)) = kid.split_once('#') else {
             return Ok(None);
         };
@@ -348,18 +348,13 @@ impl Authority {
         let version = db::learning::version(conn, row.version_id)?.ok_or(CertError::NotFound)?;
         let (owner, _) =
             db::certificates::course_owner(conn, row.course_id)?.ok_or(CertError::NotFound)?;
-        let issuer = db::organisations::find(conn, OrganisationId(owner))?
-            .ok_or(CertError::UnknownOrganisation)?;
+        let issuer = db::organisations::find(conn, owner)?.ok_or(CertError::UnknownOrganisation)?;
         let endorsement = db::cosigning::endorsement_of(conn, row.id)?;
         let endorser = match &endorsement {
-            Some(e) => {
-                db::organisations::find(conn, OrganisationId(e.organisation_id))?.map(|org| {
-                    Bilingual {
-                        km: org.name_km,
-                        en: org.name_en,
-                    }
-                })
-            }
+            Some(e) => db::organisations::find(conn, e.organisation_id)?.map(|org| Bilingual {
+                km: org.name_km,
+                en: org.name_en,
+            }),
             None => None,
         };
         let withdrawn = endorsement.as_ref().and_then(|e| e.revoked_at);

@@ -24,10 +24,9 @@ pub async fn of(db: &Db, root: OrganisationId) -> Result<Desk, DbError> {
         .read(move |conn| {
             let below = subtree(&db::organisations::all(conn)?, root);
             let ids: Vec<_> = below.iter().map(|o| o.id).collect();
-            let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
             let people = db::users::in_organisations(conn, &ids)?;
-            let cohorts = db::certificates::cohorts(conn, &raw)?;
-            let course_cohorts = db::cohorts::owned_by_with_counts(conn, &raw)?;
+            let cohorts = db::certificates::cohorts(conn, &ids)?;
+            let course_cohorts = db::cohorts::owned_by_with_counts(conn, &ids)?;
             Ok::<_, DbError>((below, people, cohorts, course_cohorts))
         })
         .await?;

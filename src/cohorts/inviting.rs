@@ -11,7 +11,7 @@ use super::roster::{self, Known, Row};
 use super::{Cohort, CohortError, NewInvitation};
 use crate::audit::{self, Action, Actor};
 use crate::db::{self, Db, DbConnection};
-use crate::organisations::{OrganisationId, subtree};
+use crate::organisations::subtree;
 
 /// What rows are checked against: the provinces, the offices the cohort covers (or, when
 /// it names none, every office of its organisation), and who is already invited.
@@ -29,8 +29,8 @@ fn check_roster(
     let mut offices = Vec::new();
     let mut seen = HashSet::new();
     for root in roots {
-        for office in subtree(&all, OrganisationId(root)) {
-            if seen.insert(office.id.0) {
+        for office in subtree(&all, root) {
+            if seen.insert(office.id) {
                 offices.push(office);
             }
         }
@@ -84,8 +84,7 @@ pub async fn invite(
                 province_id: row.province_id,
                 position: row.position.clone(),
             };
-            let Some(id) = db::cohorts::invite(conn, &new, None, actor.user.map(|u| u.0), now)?
-            else {
+            let Some(id) = db::cohorts::invite(conn, &new, None, actor.user, now)? else {
                 continue;
             };
             let mail = letters

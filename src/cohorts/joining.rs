@@ -11,7 +11,6 @@ use crate::accounts::{
 };
 use crate::db::{self, Db, DbConnection};
 use crate::i18n::Lang;
-use crate::organisations::{OrganisationId, ProvinceId};
 
 /// An invitation opened from its link: the cohort, and the account with its address if
 /// there is one.
@@ -110,7 +109,7 @@ pub async fn join(
         }
         let invitation = opened.invitation.id;
         db.write(move |conn| {
-            Ok::<_, CohortError>(db::cohorts::accept(conn, invitation, user.0, now)?)
+            Ok::<_, CohortError>(db::cohorts::accept(conn, invitation, user, now)?)
         })
         .await?;
         return Ok(Joining::Started(start(db, &opened.cohort).await?));
@@ -191,8 +190,8 @@ fn take_up(
         names: PersonNames::parse(&invitation.name_km, &invitation.name_latin)
             .map_err(AccountError::Invalid)?,
         position: invitation.position.clone(),
-        organisation_id: invitation.office_id.map(OrganisationId),
-        province_id: invitation.province_id.map(ProvinceId),
+        organisation_id: invitation.office_id,
+        province_id: invitation.province_id,
         lang: Some(lang),
     };
     let user = match existing {
@@ -218,6 +217,6 @@ fn take_up(
     // The join link was sent to this address (a no-op for an account just made).
     db::users::mark_email_verified(conn, user.id, now)?;
     db::tokens::use_all(conn, user.id, now)?;
-    db::cohorts::accept_all_for(conn, email.as_str(), user.id.0, now)?;
+    db::cohorts::accept_all_for(conn, email.as_str(), user.id, now)?;
     db::users::find(conn, user.id)?.ok_or(AccountError::NotFound)
 }

@@ -11,6 +11,7 @@ use crate::courses::Bilingual;
 use crate::email::{self, EmailError, MailKind, Outgoing};
 use crate::i18n::{self, Lang};
 use crate::model::cohorts::Rule;
+use crate::model::ids::InvitationId;
 
 pub struct Letters {
     pub templates: std::sync::Arc<tera::Tera>,
@@ -42,7 +43,7 @@ impl Letters {
 
     fn about<'a>(
         &self,
-        id: i64,
+        id: InvitationId,
         person: &'a NewInvitation,
         cohort: &'a Cohort,
         course: &'a Bilingual,
@@ -100,7 +101,7 @@ impl Letters {
     /// The invitation: who invites, to what, by when, and the one link to follow.
     pub fn invitation(
         &self,
-        id: i64,
+        id: InvitationId,
         person: &NewInvitation,
         cohort: &Cohort,
         course: &Bilingual,
@@ -119,7 +120,7 @@ impl Letters {
     /// A reminder, worded for its rule, with the link to stop reminders.
     pub fn reminder(
         &self,
-        id: i64,
+        id: InvitationId,
         person: &NewInvitation,
         cohort: &Cohort,
         course: &Bilingual,

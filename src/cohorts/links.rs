@@ -8,6 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::model::ids::InvitationId;
+
 /// What a link is for; a link made for one purpose does not work for another.
 #[derive(Debug, Clone, Copy)]
 pub enum Purpose {
@@ -43,24 +45,24 @@ impl Links {
         Self { key }
     }
 
-    fn mac(&self, purpose: Purpose, id: i64) -> Hmac<Sha256> {
+    fn mac(&self, purpose: Purpose, id: InvitationId) -> Hmac<Sha256> {
         // HMAC takes a key of any length.
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
         mac.update(purpose.label());
-        mac.update(&id.to_be_bytes());
+        mac.update(&id.0.to_be_bytes());
         mac
     }
 
-    pub fn token(&self, purpose: Purpose, id: i64) -> String {
+    pub fn token(&self, purpose: Purpose, id: InvitationId) -> String {
         let tag = self.mac(purpose, id).finalize().into_bytes();
         format!("{id}-{}", URL_SAFE_NO_PAD.encode(&tag[..MAC_BYTES]))
     }
 
     /// The invitation id of a genuine token, compared in constant time.
-    pub fn open(&self, purpose: Purpose, token: &str) -> Option<i64> {
+    pub fn open(&self, purpose: Purpose, token: &str) -> Option<InvitationId> {
         let (id, tag) = token.split_once('-')?;
-        let id: i64 = id.parse().ok()?;
+        let id: InvitationId = id.parse().ok()?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
         if tag.len() != MAC_BYTES {
             return None;
@@ -77,8 +79,8 @@ mod tests {
     #[test]
     fn a_token_opens_only_for_its_purpose_and_id() {
         let links = Links::new(b"secret one");
-        let token = links.token(Purpose::Join, 42);
-        assert_eq!(links.open(Purpose::Join, &token), Some(42));
+        let token = links.token(Purpose::Join, InvitationId(42));
+        assert_eq!(links.open(Purpose::Join, &token), Some(InvitationId(42)));
         assert_eq!(links.open(Purpose::StopReminders, &token), None);
         let forged = token.replacen("42-", "43-", 1);
         assert_eq!(links.open(Purpose::Join, &forged), None);

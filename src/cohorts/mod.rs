@@ -28,6 +28,7 @@ use roster::RosterError;
 
 pub use crate::model::cohorts::{Cohort, Invitation, NewCohort, NewInvitation, ReminderDays};
 pub use crate::model::ids::CohortId;
+use crate::model::ids::CourseId;
 pub use inviting::{invite, preview};
 pub use joining::{Joining, SignedUp, Start, join, open, sign_up};
 pub use reminders::stop_reminders;
@@ -59,9 +60,9 @@ const MAX_DAYS: i32 = 365;
 /// The cohort form as posted: repeated `office` fields, so read from name/value pairs.
 pub fn parse_form(
     pairs: &[(String, String)],
-    organisation_id: i64,
-    allowed_offices: &[i64],
-    courses: &[i64],
+    organisation_id: OrganisationId,
+    allowed_offices: &[OrganisationId],
+    courses: &[CourseId],
 ) -> Result<NewCohort, Vec<FieldError>> {
     let value = |name: &str| {
         pairs
@@ -78,7 +79,7 @@ pub fn parse_form(
         errors.push(FieldError::new("name", "error-required"));
     }
     let course_id = value("course")
-        .parse::<i64>()
+        .parse::<CourseId>()
         .ok()
         .filter(|id| courses.contains(id));
     if course_id.is_none() {
@@ -98,7 +99,7 @@ pub fn parse_form(
     }
     let mut offices = Vec::new();
     for (_, raw) in pairs.iter().filter(|(n, _)| n == "office") {
-        match raw.parse::<i64>() {
+        match raw.parse::<OrganisationId>() {
             Ok(id) if allowed_offices.contains(&id) => {
                 if !offices.contains(&id) {
                     offices.push(id);
@@ -168,24 +169,22 @@ pub async fn create(
     form: Vec<(String, String)>,
     actor: Actor,
     now: NaiveDateTime,
-) -> Result<i64, CohortError> {
+) -> Result<CohortId, CohortError> {
     let (offices, courses) = db
         .read(move |conn| {
             let below = subtree(&db::organisations::all(conn)?, organisation);
             let courses = db::learning::catalogue(conn, None)?;
             Ok::<_, DbError>((
-                below.iter().map(|o| o.id.0).collect::<Vec<_>>(),
+                below.iter().map(|o| o.id).collect::<Vec<_>>(),
                 courses.iter().map(|c| c.course_id).collect::<Vec<_>>(),
             ))
         })
         .await?;
-    let new =
-        parse_form(&form, organisation.0, &offices, &courses).map_err(CohortError::Invalid)?;
+    let new = parse_form(&form, organisation, &offices, &courses).map_err(CohortError::Invalid)?;
     db.write(move |conn| {
-        let id =
-            db::cohorts::insert(conn, &new, actor.user.map(|u| u.0), now)?.ok_or_else(|| {
-                CohortError::Invalid(vec![FieldError::new("name", "error-cohort-name-taken")])
-            })?;
+        let id = db::cohorts::insert(conn, &new, actor.user, now)?.ok_or_else(|| {
+            CohortError::Invalid(vec![FieldError::new("name", "error-cohort-name-taken")])
+        })?;
         audit::record(conn, &actor, Action::CohortCreated, &new.name, "", now)?;
         Ok(id)
     })
@@ -238,7 +237,7 @@ pub async fn overview(
         let invitations = db::cohorts::invitations_of(conn, id)?;
         let offices = db::cohorts::offices(conn, id)?;
         let all = db::organisations::all(conn)?;
-        let office = |id: Option<i64>| all.iter().find(|o| Some(o.id.0) == id).cloned();
+        let office = |id: Option<OrganisationId>| all.iter().find(|o| Some(o.id) == id).cloned();
         let people = invitations
             .into_iter()
             .map(|invitation| Invited {
@@ -248,7 +247,7 @@ pub async fn overview(
             .collect();
         let covered = all
             .iter()
-            .filter(|o| offices.contains(&o.id.0))
+            .filter(|o| offices.contains(&o.id))
             .cloned()
             .collect();
         Ok(Overview {

@@ -153,8 +153,8 @@ mod tests {
     fn cohort() -> Cohort {
         Cohort {
             id: crate::cohorts::CohortId(1),
-            organisation_id: 1,
-            course_id: 1,
+            organisation_id: crate::organisations::OrganisationId(1),
+            course_id: crate::model::ids::CourseId(1),
             course_slug: "wash".into(),
             name: "Kratie".into(),
             starts_on: date(1),

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::accounts::{Email, PersonNames, fields::short_text};
+use crate::model::ids::{OrganisationId, ProvinceId};
 use crate::organisations::{Organisation, Province};
 
 /// A roster larger than this is refused whole: split it by office.
@@ -111,9 +112,9 @@ pub struct Row {
     pub province: String,
     pub position: String,
     #[serde(skip)]
-    pub office_id: Option<i64>,
+    pub office_id: Option<OrganisationId>,
     #[serde(skip)]
-    pub province_id: Option<i32>,
+    pub province_id: Option<ProvinceId>,
     pub rejections: Vec<Rejection>,
 }
 
@@ -291,18 +292,18 @@ fn is_khmer_sign(c: char) -> bool {
 }
 
 /// A province by its Khmer or English name ("Phnom Penh", "ភ្នំពេញ") or its number.
-fn find_province(provinces: &[Province], raw: &str) -> Option<i32> {
+fn find_province(provinces: &[Province], raw: &str) -> Option<ProvinceId> {
     let number = raw.parse::<i32>().ok();
     provinces
         .iter()
         .find(|p| {
             Some(p.id.0) == number || same_name(&p.name_en, raw) || same_name(&p.name_km, raw)
         })
-        .map(|p| p.id.0)
+        .map(|p| p.id)
 }
 
 /// An office by its code (slug), Khmer or English name, among the cohort's offices.
-fn find_office(offices: &[Organisation], raw: &str) -> Result<i64, &'static str> {
+fn find_office(offices: &[Organisation], raw: &str) -> Result<OrganisationId, &'static str> {
     let matches: Vec<&Organisation> = offices
         .iter()
         .filter(|o| {
@@ -312,7 +313,7 @@ fn find_office(offices: &[Organisation], raw: &str) -> Result<i64, &'static str>
         })
         .collect();
     match matches.as_slice() {
-        [one] => Ok(one.id.0),
+        [one] => Ok(one.id),
         [] => Err("roster-unknown-office"),
         _ => Err("roster-ambiguous-office"),
     }
@@ -383,7 +384,7 @@ mod tests {
         assert_eq!(rows[0].email, "sok@example.org");
         assert_eq!(
             (rows[0].office_id, rows[0].province_id),
-            (Some(7), Some(10))
+            (Some(OrganisationId(7)), Some(ProvinceId(10)))
         );
         assert_eq!(rows[0].line, 2);
         assert_eq!(
@@ -405,7 +406,7 @@ mod tests {
         let rows = read_with(text, &[]).unwrap();
         assert!(rows[0].accepted(), "{:?}", rows[0].rejections);
         assert_eq!(rows[0].position, "Chief, WASH");
-        assert_eq!(rows[0].province_id, Some(12));
+        assert_eq!(rows[0].province_id, Some(ProvinceId(12)));
     }
 
     #[test]

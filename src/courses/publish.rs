@@ -17,6 +17,7 @@ use crate::certificates::cosigning;
 use crate::certificates::signatories::{self, SeedError};
 use crate::db::courses::{NewChapter, NewQuestion, NewVersion};
 use crate::db::{self, Db, DbConnection, DbError};
+use crate::model::ids::{SignatoryId, VersionId};
 use crate::organisations::{Organisation, OrganisationId};
 
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +47,7 @@ pub enum Outcome {
     },
     /// Stored as a draft (version id), to preview before publishing.
     Drafted {
-        version: i64,
+        version: VersionId,
     },
 }
 
@@ -56,7 +57,7 @@ pub enum Outcome {
 struct VersionSettings<'a> {
     #[serde(flatten)]
     meta: &'a CourseMeta,
-    signatory_ids: &'a [i64],
+    signatory_ids: &'a [SignatoryId],
 }
 
 /// The organisations and signatories a course names, found in the organisations' own
@@ -64,7 +65,7 @@ struct VersionSettings<'a> {
 struct Signers {
     publisher: Organisation,
     cosigner: Option<Organisation>,
-    signatories: Vec<i64>,
+    signatories: Vec<SignatoryId>,
 }
 
 /// Finds what the course names among the organisations and their signatories, and checks
@@ -103,7 +104,7 @@ fn resolve(
             .flatten()
             .find(|org| org.slug == picked.organisation);
         let Some(org) = org else { continue };
-        match db::signatories::by_handle(conn, org.id.0, &picked.handle)? {
+        match db::signatories::by_handle(conn, org.id, &picked.handle)? {
             Some(row) if row.retired_at.is_none() => signatories.push(row.id),
             Some(_) => problems.push(
                 Problem::new("course.toml", None, "check-signatory-retired")
@@ -247,7 +248,7 @@ pub async fn create_draft(
 /// for this organisation.
 pub async fn publish_draft(
     db: &Db,
-    version: i64,
+    version: VersionId,
     organisation: OrganisationId,
     actor: Actor,
     now: NaiveDateTime,
@@ -256,7 +257,7 @@ pub async fn publish_draft(
         let Some(draft) = db::courses::draft(conn, version)? else {
             return Ok(None);
         };
-        let lineage = db::organisations::lineage(conn, OrganisationId(draft.organisation_id))?;
+        let lineage = db::organisations::lineage(conn, draft.organisation_id)?;
         if !lineage.contains(&organisation) {
             return Ok(None);
         }
@@ -296,7 +297,7 @@ fn store(
     let signers = resolve(conn, meta)?.map_err(CourseError::Invalid)?;
     let publisher = signers.publisher.id;
     let course = match db::courses::by_source_id(conn, &meta.id)? {
-        Some(course) if course.organisation_id != publisher.0 => {
+        Some(course) if course.organisation_id != publisher => {
             return Err(CourseError::Invalid(vec![
                 Problem::new("course.toml", None, "check-publisher-changed")
                     .with("publisher", meta.publisher.clone()),
@@ -332,7 +333,7 @@ fn store(
             summary: (&meta.summary.km, &meta.summary.en),
             settings: &settings,
             note,
-            created_by: by.map(|u| u.0),
+            created_by: by,
             now,
             preview_token_hash: preview,
             offline_bytes: offline_bytes(version),

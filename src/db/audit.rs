@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::audit_log;
 use super::{DbConnection, DbError};
+use crate::model::ids::AuditEntryId;
 
 pub struct NewEntry<'a> {
     pub at: NaiveDateTime,
@@ -35,7 +36,7 @@ pub fn insert(conn: &mut DbConnection, e: &NewEntry<'_>) -> Result<(), DbError> 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = audit_log)]
 pub struct Entry {
-    pub id: i64,
+    pub id: AuditEntryId,
     pub at: NaiveDateTime,
     pub actor: String,
     pub address: Option<String>,

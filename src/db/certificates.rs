@@ -5,14 +5,13 @@ use diesel::prelude::*;
 
 use super::schema::{certificates, courses, signing_keys, users};
 use super::{DbConnection, DbError};
-use crate::model::ids::OrganisationId;
-use crate::model::ids::UserId;
+use crate::model::ids::{CertificateId, CourseId, KeyId, OrganisationId, UserId, VersionId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = signing_keys)]
 pub struct KeyRow {
-    pub id: i64,
-    pub organisation_id: i64,
+    pub id: KeyId,
+    pub organisation_id: OrganisationId,
     pub name: String,
     pub public_key: Vec<u8>,
     pub sealed_private_key: Vec<u8>,
@@ -45,7 +44,7 @@ pub fn keys_of(
         .load(conn)?)
 }
 
-pub fn key(conn: &mut DbConnection, id: i64) -> Result<Option<KeyRow>, DbError> {
+pub fn key(conn: &mut DbConnection, id: KeyId) -> Result<Option<KeyRow>, DbError> {
     Ok(signing_keys::table
         .find(id)
         .select(KeyRow::as_select())
@@ -76,7 +75,7 @@ pub fn replace_key(
         signing_keys::sealed_private_key.eq(sealed),
         signing_keys::created_at.eq(now),
     );
-    let id: i64 = super::on_backend!(conn, |c| diesel::insert_into(signing_keys::table)
+    let id: KeyId = super::on_backend!(conn, |c| diesel::insert_into(signing_keys::table)
         .values(values)
         .returning(signing_keys::id)
         .get_result(c))?;
@@ -86,12 +85,12 @@ pub fn replace_key(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = certificates)]
 pub struct CertificateRow {
-    pub id: i64,
+    pub id: CertificateId,
     pub serial: String,
-    pub user_id: i64,
-    pub course_id: i64,
-    pub version_id: i64,
-    pub key_id: i64,
+    pub user_id: UserId,
+    pub course_id: CourseId,
+    pub version_id: VersionId,
+    pub key_id: KeyId,
     pub status_index: i64,
     pub name_km: String,
     pub name_latin: String,
@@ -101,16 +100,16 @@ pub struct CertificateRow {
     pub credential: String,
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_reason: Option<String>,
-    pub revoked_by: Option<i64>,
+    pub revoked_by: Option<UserId>,
     pub replaced_by: Option<String>,
 }
 
 pub struct NewCertificate<'a> {
     pub serial: &'a str,
     pub user: UserId,
-    pub course_id: i64,
-    pub version_id: i64,
-    pub key_id: i64,
+    pub course_id: CourseId,
+    pub version_id: VersionId,
+    pub key_id: KeyId,
     pub status_index: i64,
     pub names: (&'a str, &'a str),
     pub score: i32,
@@ -119,7 +118,7 @@ pub struct NewCertificate<'a> {
     pub credential: &'a str,
 }
 
-pub fn insert(conn: &mut DbConnection, c: &NewCertificate<'_>) -> Result<i64, DbError> {
+pub fn insert(conn: &mut DbConnection, c: &NewCertificate<'_>) -> Result<CertificateId, DbError> {
     let values = (
         certificates::serial.eq(c.serial),
         certificates::user_id.eq(c.user.0),
@@ -138,13 +137,13 @@ pub fn insert(conn: &mut DbConnection, c: &NewCertificate<'_>) -> Result<i64, Db
         .values(values)
         .returning(certificates::id)
         .get_result(c))?;
-    super::summary::certified(conn, c.user.0, c.course_id, c.issued_at)?;
+    super::summary::certified(conn, c.user, c.course_id, c.issued_at)?;
     Ok(id)
 }
 
 /// The next free place in the key's status list, which the certificates the key signs
 /// and the endorsements it makes share.
-pub fn next_status_index(conn: &mut DbConnection, key: i64) -> Result<i64, DbError> {
+pub fn next_status_index(conn: &mut DbConnection, key: KeyId) -> Result<i64, DbError> {
     let max: Option<i64> = certificates::table
         .filter(certificates::key_id.eq(key))
         .select(diesel::dsl::max(certificates::status_index))
@@ -181,8 +180,8 @@ pub fn of_user(conn: &mut DbConnection, user: UserId) -> Result<Vec<CertificateR
 /// Latin name.
 pub fn in_force_for_course(
     conn: &mut DbConnection,
-    course: i64,
-    organisations: &[i64],
+    course: CourseId,
+    organisations: &[OrganisationId],
 ) -> Result<Vec<CertificateRow>, DbError> {
     let learners = users::table
         .filter(users::organisation_id.eq_any(organisations.to_vec()))
@@ -200,7 +199,7 @@ pub fn in_force_for_course(
 /// last one was revoked.
 pub fn revoked(
     conn: &mut DbConnection,
-    key: i64,
+    key: KeyId,
 ) -> Result<(Vec<i64>, Option<NaiveDateTime>), DbError> {
     let mut rows: Vec<(i64, Option<NaiveDateTime>)> = certificates::table
         .filter(certificates::key_id.eq(key))
@@ -215,7 +214,7 @@ pub fn revoked(
 /// Marks a certificate revoked; false if it already was.
 pub fn revoke(
     conn: &mut DbConnection,
-    id: i64,
+    id: CertificateId,
     reason: &str,
     by: Option<UserId>,
     now: NaiveDateTime,
@@ -228,11 +227,11 @@ pub fn revoke(
     .set((
         certificates::revoked_at.eq(now),
         certificates::revoked_reason.eq(reason),
-        certificates::revoked_by.eq(by.map(|u| u.0)),
+        certificates::revoked_by.eq(by),
     ))
     .execute(conn)?;
     if changed == 1 {
-        let (user, course): (i64, i64) = certificates::table
+        let (user, course): (UserId, CourseId) = certificates::table
             .find(id)
             .select((certificates::user_id, certificates::course_id))
             .first(conn)?;
@@ -244,8 +243,8 @@ pub fn revoke(
 /// The course's organisation and slug for a certificate's course.
 pub fn course_owner(
     conn: &mut DbConnection,
-    course: i64,
-) -> Result<Option<(i64, String)>, DbError> {
+    course: CourseId,
+) -> Result<Option<(OrganisationId, String)>, DbError> {
     Ok(courses::table
         .find(course)
         .select((courses::organisation_id, courses::slug))
@@ -254,7 +253,11 @@ pub fn course_owner(
 }
 
 /// Names the certificate that replaced a revoked one.
-pub fn set_replaced_by(conn: &mut DbConnection, id: i64, serial: &str) -> Result<(), DbError> {
+pub fn set_replaced_by(
+    conn: &mut DbConnection,
+    id: CertificateId,
+    serial: &str,
+) -> Result<(), DbError> {
     diesel::update(certificates::table.find(id))
         .set(certificates::replaced_by.eq(serial))
         .execute(conn)?;
@@ -264,7 +267,7 @@ pub fn set_replaced_by(conn: &mut DbConnection, id: i64, serial: &str) -> Result
 /// The certificate at a place in a key's status list.
 pub fn by_status(
     conn: &mut DbConnection,
-    key: i64,
+    key: KeyId,
     index: i64,
 ) -> Result<Option<CertificateRow>, DbError> {
     Ok(certificates::table
@@ -279,7 +282,7 @@ pub fn by_status(
 pub fn latest_for(
     conn: &mut DbConnection,
     user: UserId,
-    course: i64,
+    course: CourseId,
 ) -> Result<Option<CertificateRow>, DbError> {
     Ok(certificates::table
         .filter(certificates::user_id.eq(user.0))
@@ -299,7 +302,7 @@ pub fn completions_without_certificate(
     let issued = certificates::table
         .filter(certificates::user_id.eq(user.0))
         .select(certificates::course_id);
-    let rows: Vec<(i64, i64, i32, NaiveDateTime)> = completions::table
+    let rows: Vec<(CourseId, VersionId, i32, NaiveDateTime)> = completions::table
         .filter(completions::user_id.eq(user.0))
         .filter(completions::course_id.ne_all(issued))
         .select((
@@ -342,7 +345,7 @@ pub struct IssuedRow {
 /// to a serial or a name.
 pub fn issued_by(
     conn: &mut DbConnection,
-    organisations: &[i64],
+    organisations: &[OrganisationId],
     term: &str,
     limit: i64,
 ) -> Result<Vec<IssuedRow>, DbError> {
@@ -391,11 +394,14 @@ pub struct Cohort {
     pub count: i64,
 }
 
-pub fn cohorts(conn: &mut DbConnection, organisations: &[i64]) -> Result<Vec<Cohort>, DbError> {
+pub fn cohorts(
+    conn: &mut DbConnection,
+    organisations: &[OrganisationId],
+) -> Result<Vec<Cohort>, DbError> {
     let learners = users::table
         .filter(users::organisation_id.eq_any(organisations.to_vec()))
         .select(users::id);
-    let counts: Vec<(i64, i64)> = certificates::table
+    let counts: Vec<(CourseId, i64)> = certificates::table
         .filter(certificates::revoked_at.is_null())
         .filter(certificates::user_id.eq_any(learners))
         .group_by(certificates::course_id)

@@ -9,12 +9,12 @@ use super::schema::{cohort_offices, cohorts, courses, invitations};
 use super::{DbConnection, DbError};
 use crate::model::cohorts::Standing;
 use crate::model::cohorts::{Cohort, Invitation, NewCohort, NewInvitation, ReminderDays};
-use crate::model::ids::CohortId;
+use crate::model::ids::{CohortId, CourseId, InvitationId, OrganisationId, ProvinceId, UserId};
 
 type CohortRow = (
-    i64,
-    i64,
-    i64,
+    CohortId,
+    OrganisationId,
+    CourseId,
     String,
     String,
     NaiveDate,
@@ -53,7 +53,7 @@ fn cohort_columns() -> (
 fn to_cohort(row: CohortRow) -> Cohort {
     let (id, organisation_id, course_id, course_slug, name, starts_on, due_on, a, b, c) = row;
     Cohort {
-        id: CohortId(id),
+        id,
         organisation_id,
         course_id,
         course_slug,
@@ -72,9 +72,9 @@ fn to_cohort(row: CohortRow) -> Cohort {
 pub fn insert(
     conn: &mut DbConnection,
     new: &NewCohort,
-    by: Option<i64>,
+    by: Option<UserId>,
     now: NaiveDateTime,
-) -> Result<Option<i64>, DbError> {
+) -> Result<Option<CohortId>, DbError> {
     let taken = cohorts::table
         .filter(cohorts::organisation_id.eq(new.organisation_id))
         .filter(cohorts::name.eq(&new.name))
@@ -95,7 +95,7 @@ pub fn insert(
         cohorts::created_by.eq(by),
         cohorts::created_at.eq(now),
     );
-    let id: i64 = super::on_backend!(conn, |c| diesel::insert_into(cohorts::table)
+    let id: CohortId = super::on_backend!(conn, |c| diesel::insert_into(cohorts::table)
         .values(values)
         .returning(cohorts::id)
         .get_result(c))?;
@@ -111,7 +111,10 @@ pub fn insert(
 }
 
 /// The cohorts owned by these organisations, newest first.
-pub fn owned_by(conn: &mut DbConnection, organisations: &[i64]) -> Result<Vec<Cohort>, DbError> {
+pub fn owned_by(
+    conn: &mut DbConnection,
+    organisations: &[OrganisationId],
+) -> Result<Vec<Cohort>, DbError> {
     let rows: Vec<CohortRow> = cohorts::table
         .inner_join(courses::table)
         .filter(cohorts::organisation_id.eq_any(organisations))
@@ -125,28 +128,27 @@ pub fn owned_by(conn: &mut DbConnection, organisations: &[i64]) -> Result<Vec<Co
 /// count over every invitation of theirs, which only the pages listing cohorts need.
 pub fn owned_by_with_counts(
     conn: &mut DbConnection,
-    organisations: &[i64],
+    organisations: &[OrganisationId],
 ) -> Result<Vec<(Cohort, i64)>, DbError> {
     let owned = owned_by(conn, organisations)?;
-    let ids: Vec<i64> = owned.iter().map(|c| c.id.0).collect();
-    let counts: std::collections::HashMap<i64, i64> = invitations::table
+    let ids: Vec<CohortId> = owned.iter().map(|c| c.id).collect();
+    let counts: std::collections::HashMap<CohortId, i64> = invitations::table
         .filter(invitations::cohort_id.eq_any(&ids))
         .group_by(invitations::cohort_id)
         .select((invitations::cohort_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
+        .load::<(CohortId, i64)>(conn)?
         .into_iter()
         .collect();
     Ok(owned
         .into_iter()
         .map(|cohort| {
-            let invited = counts.get(&cohort.id.0).copied().unwrap_or(0);
+            let invited = counts.get(&cohort.id).copied().unwrap_or(0);
             (cohort, invited)
         })
         .collect())
 }
 
 pub fn find(conn: &mut DbConnection, id: CohortId) -> Result<Option<Cohort>, DbError> {
-    let id = id.0;
     let row: Option<CohortRow> = cohorts::table
         .inner_join(courses::table)
         .filter(cohorts::id.eq(id))
@@ -165,8 +167,7 @@ pub fn all(conn: &mut DbConnection) -> Result<Vec<Cohort>, DbError> {
     Ok(rows.into_iter().map(to_cohort).collect())
 }
 
-pub fn offices(conn: &mut DbConnection, cohort: CohortId) -> Result<Vec<i64>, DbError> {
-    let cohort = cohort.0;
+pub fn offices(conn: &mut DbConnection, cohort: CohortId) -> Result<Vec<OrganisationId>, DbError> {
     Ok(cohort_offices::table
         .filter(cohort_offices::cohort_id.eq(cohort))
         .select(cohort_offices::organisation_id)
@@ -191,10 +192,10 @@ pub fn invited_emails(
 pub fn invite(
     conn: &mut DbConnection,
     new: &NewInvitation,
-    user: Option<i64>,
-    by: Option<i64>,
+    user: Option<UserId>,
+    by: Option<UserId>,
     now: NaiveDateTime,
-) -> Result<Option<i64>, DbError> {
+) -> Result<Option<InvitationId>, DbError> {
     let exists = invitations::table
         .filter(invitations::cohort_id.eq(new.cohort_id.0))
         .filter(invitations::email.eq(&new.email))
@@ -215,7 +216,7 @@ pub fn invite(
         invitations::invited_by.eq(by),
         invitations::user_id.eq(user),
     );
-    let id: i64 = super::on_backend!(conn, |c| diesel::insert_into(invitations::table)
+    let id: InvitationId = super::on_backend!(conn, |c| diesel::insert_into(invitations::table)
         .values(values)
         .returning(invitations::id)
         .get_result(c))?;
@@ -223,16 +224,16 @@ pub fn invite(
 }
 
 type InvitationRow = (
-    i64,
-    i64,
+    InvitationId,
+    CohortId,
     String,
     String,
     String,
-    Option<i64>,
-    Option<i32>,
+    Option<OrganisationId>,
+    Option<ProvinceId>,
     String,
     NaiveDateTime,
-    Option<i64>,
+    Option<UserId>,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
 );
@@ -284,7 +285,7 @@ fn to_invitation(row: InvitationRow) -> Invitation {
     ) = row;
     Invitation {
         id,
-        cohort_id: CohortId(cohort_id),
+        cohort_id,
         email,
         name_km,
         name_latin,
@@ -298,7 +299,10 @@ fn to_invitation(row: InvitationRow) -> Invitation {
     }
 }
 
-pub fn invitation(conn: &mut DbConnection, id: i64) -> Result<Option<Invitation>, DbError> {
+pub fn invitation(
+    conn: &mut DbConnection,
+    id: InvitationId,
+) -> Result<Option<Invitation>, DbError> {
     let row: Option<InvitationRow> = invitations::table
         .filter(invitations::id.eq(id))
         .select(invitation_columns())
@@ -324,8 +328,8 @@ pub fn invitations_of(
 /// Ties an invitation to the account that took it up (once; later calls change nothing).
 pub fn accept(
     conn: &mut DbConnection,
-    id: i64,
-    user: i64,
+    id: InvitationId,
+    user: UserId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     diesel::update(
@@ -345,7 +349,7 @@ pub fn accept(
 pub fn accept_all_for(
     conn: &mut DbConnection,
     email: &str,
-    user: i64,
+    user: UserId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     diesel::update(
@@ -361,7 +365,11 @@ pub fn accept_all_for(
     Ok(())
 }
 
-pub fn stop_reminders(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
+pub fn stop_reminders(
+    conn: &mut DbConnection,
+    id: InvitationId,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
     diesel::update(
         invitations::table
             .filter(invitations::id.eq(id))
@@ -380,31 +388,31 @@ pub fn standings(
 ) -> Result<Vec<(Invitation, Standing, Vec<String>)>, DbError> {
     use super::schema::{completions, enrolments, reminders_sent};
     let people = invitations_of(conn, cohort.id)?;
-    let users: Vec<i64> = people.iter().filter_map(|i| i.user_id).collect();
-    let mut activity: HashMap<i64, NaiveDateTime> = HashMap::new();
-    let mut finished: HashSet<i64> = HashSet::new();
+    let users: Vec<UserId> = people.iter().filter_map(|i| i.user_id).collect();
+    let mut activity: HashMap<UserId, NaiveDateTime> = HashMap::new();
+    let mut finished: HashSet<UserId> = HashSet::new();
     for chunk in users.chunks(5_000) {
         activity.extend(
             enrolments::table
                 .filter(enrolments::course_id.eq(cohort.course_id))
                 .filter(enrolments::user_id.eq_any(chunk))
                 .select((enrolments::user_id, enrolments::last_activity_at))
-                .load::<(i64, NaiveDateTime)>(conn)?,
+                .load::<(UserId, NaiveDateTime)>(conn)?,
         );
         finished.extend(
             completions::table
                 .filter(completions::course_id.eq(cohort.course_id))
                 .filter(completions::user_id.eq_any(chunk))
                 .select(completions::user_id)
-                .load::<i64>(conn)?,
+                .load::<UserId>(conn)?,
         );
     }
-    let mut sent: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut sent: HashMap<InvitationId, Vec<String>> = HashMap::new();
     for (invitation, rule) in reminders_sent::table
         .inner_join(invitations::table)
         .filter(invitations::cohort_id.eq(cohort.id.0))
         .select((reminders_sent::invitation_id, reminders_sent::rule))
-        .load::<(i64, String)>(conn)?
+        .load::<(InvitationId, String)>(conn)?
     {
         sent.entry(invitation).or_default().push(rule);
     }
@@ -427,7 +435,7 @@ pub fn standings(
 /// Records that a reminder rule reached an invitation; false when it already had.
 pub fn mark_reminded(
     conn: &mut DbConnection,
-    invitation: i64,
+    invitation: InvitationId,
     rule: &str,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {

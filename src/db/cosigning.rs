@@ -9,6 +9,9 @@ use super::schema::{
     certificates, cosign_requests, course_versions, courses, endorsements, organisations,
 };
 use super::{DbConnection, DbError, on_backend};
+use crate::model::ids::{
+    CertificateId, CosignRequestId, CourseId, KeyId, OrganisationId, UserId, VersionId,
+};
 
 /// Where a request stands.
 pub const PENDING: &str = "pending";
@@ -19,10 +22,10 @@ pub const WITHDRAWN: &str = "withdrawn";
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cosign_requests)]
 pub struct RequestRow {
-    pub id: i64,
-    pub course_id: i64,
-    pub version_id: i64,
-    pub organisation_id: i64,
+    pub id: CosignRequestId,
+    pub course_id: CourseId,
+    pub version_id: VersionId,
+    pub organisation_id: OrganisationId,
     pub terms_hash: String,
     pub status: String,
 }
@@ -30,11 +33,11 @@ pub struct RequestRow {
 /// A request as the co-signer's publishers see it.
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct RequestView {
-    pub id: i64,
+    pub id: CosignRequestId,
     pub status: String,
     pub requested_at: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
-    pub version_id: i64,
+    pub version_id: VersionId,
     pub version_number: Option<i32>,
     pub course_slug: String,
     pub title_km: String,
@@ -46,8 +49,8 @@ pub struct RequestView {
 /// The request for these terms of this course, whatever its answer.
 pub fn find(
     conn: &mut DbConnection,
-    course: i64,
-    organisation: i64,
+    course: CourseId,
+    organisation: OrganisationId,
     terms: &str,
 ) -> Result<Option<RequestRow>, DbError> {
     Ok(cosign_requests::table
@@ -59,7 +62,7 @@ pub fn find(
         .optional()?)
 }
 
-pub fn by_id(conn: &mut DbConnection, id: i64) -> Result<Option<RequestRow>, DbError> {
+pub fn by_id(conn: &mut DbConnection, id: CosignRequestId) -> Result<Option<RequestRow>, DbError> {
     Ok(cosign_requests::table
         .find(id)
         .select(RequestRow::as_select())
@@ -69,13 +72,13 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> Result<Option<RequestRow>, DbE
 
 pub fn insert(
     conn: &mut DbConnection,
-    course: i64,
-    version: i64,
-    organisation: i64,
+    course: CourseId,
+    version: VersionId,
+    organisation: OrganisationId,
     terms: &str,
-    by: Option<i64>,
+    by: Option<UserId>,
     now: NaiveDateTime,
-) -> Result<i64, DbError> {
+) -> Result<CosignRequestId, DbError> {
     let values = (
         cosign_requests::course_id.eq(course),
         cosign_requests::version_id.eq(version),
@@ -90,18 +93,18 @@ pub fn insert(
     )
     .values(values)
     .returning(cosign_requests::id)
-    .get_result::<i64>(c))?)
+    .get_result::<CosignRequestId>(c))?)
 }
 
 /// Moves a request of this organisation from one of `from` to `to`; false if it was not
 /// in one of those states.
 pub fn decide(
     conn: &mut DbConnection,
-    id: i64,
-    organisation: i64,
+    id: CosignRequestId,
+    organisation: OrganisationId,
     from: &[&str],
     to: &str,
-    by: Option<i64>,
+    by: Option<UserId>,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let changed = diesel::update(
@@ -122,8 +125,8 @@ pub fn decide(
 /// Whether the organisation consents, now, to co-sign the course on these terms.
 pub fn consents(
     conn: &mut DbConnection,
-    course: i64,
-    organisation: i64,
+    course: CourseId,
+    organisation: OrganisationId,
     terms: &str,
 ) -> Result<bool, DbError> {
     Ok(find(conn, course, organisation, terms)?.is_some_and(|r| r.status == CONSENTED))
@@ -132,7 +135,7 @@ pub fn consents(
 /// The requests made of an organisation, those waiting for an answer first, newest first.
 pub fn for_organisation(
     conn: &mut DbConnection,
-    organisation: i64,
+    organisation: OrganisationId,
 ) -> Result<Vec<RequestView>, DbError> {
     let mut rows: Vec<RequestView> = cosign_requests::table
         .inner_join(courses::table.inner_join(organisations::table))
@@ -158,7 +161,7 @@ pub fn for_organisation(
 }
 
 /// The terms a version was published or drafted with.
-pub fn terms_of_version(conn: &mut DbConnection, version: i64) -> Result<String, DbError> {
+pub fn terms_of_version(conn: &mut DbConnection, version: VersionId) -> Result<String, DbError> {
     Ok(course_versions::table
         .find(version)
         .select(course_versions::terms_hash)
@@ -166,7 +169,7 @@ pub fn terms_of_version(conn: &mut DbConnection, version: i64) -> Result<String,
 }
 
 /// A version's number, `None` for a draft.
-pub fn version_number(conn: &mut DbConnection, version: i64) -> Result<Option<i32>, DbError> {
+pub fn version_number(conn: &mut DbConnection, version: VersionId) -> Result<Option<i32>, DbError> {
     Ok(course_versions::table
         .find(version)
         .select(course_versions::number)
@@ -180,9 +183,9 @@ pub fn version_number(conn: &mut DbConnection, version: i64) -> Result<Option<i3
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = endorsements)]
 pub struct EndorsementRow {
-    pub certificate_id: i64,
-    pub organisation_id: i64,
-    pub key_id: i64,
+    pub certificate_id: CertificateId,
+    pub organisation_id: OrganisationId,
+    pub key_id: KeyId,
     pub status_index: i64,
     pub endorsed_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
@@ -191,9 +194,9 @@ pub struct EndorsementRow {
 
 pub fn insert_endorsement(
     conn: &mut DbConnection,
-    certificate: i64,
-    organisation: i64,
-    key: i64,
+    certificate: CertificateId,
+    organisation: OrganisationId,
+    key: KeyId,
     status_index: i64,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
@@ -211,7 +214,7 @@ pub fn insert_endorsement(
 
 pub fn endorsement_of(
     conn: &mut DbConnection,
-    certificate: i64,
+    certificate: CertificateId,
 ) -> Result<Option<EndorsementRow>, DbError> {
     Ok(endorsements::table
         .find(certificate)
@@ -221,7 +224,7 @@ pub fn endorsement_of(
 }
 
 /// The highest place in a key's status list taken by an endorsement.
-pub fn last_endorsement_index(conn: &mut DbConnection, key: i64) -> Result<Option<i64>, DbError> {
+pub fn last_endorsement_index(conn: &mut DbConnection, key: KeyId) -> Result<Option<i64>, DbError> {
     Ok(endorsements::table
         .filter(endorsements::key_id.eq(key))
         .select(diesel::dsl::max(endorsements::status_index))
@@ -232,7 +235,7 @@ pub fn last_endorsement_index(conn: &mut DbConnection, key: i64) -> Result<Optio
 /// revoked.
 pub fn revoked_endorsements(
     conn: &mut DbConnection,
-    key: i64,
+    key: KeyId,
 ) -> Result<Vec<(i64, Option<NaiveDateTime>)>, DbError> {
     Ok(endorsements::table
         .filter(endorsements::key_id.eq(key))
@@ -244,10 +247,10 @@ pub fn revoked_endorsements(
 /// Revokes the organisation's endorsement of a certificate; false if it has none in force.
 pub fn revoke_endorsement(
     conn: &mut DbConnection,
-    certificate: i64,
-    organisation: i64,
+    certificate: CertificateId,
+    organisation: OrganisationId,
     reason: &str,
-    by: Option<i64>,
+    by: Option<UserId>,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let changed = diesel::update(
@@ -283,7 +286,7 @@ pub struct EndorsedView {
 /// serial.
 pub fn endorsed_by(
     conn: &mut DbConnection,
-    organisation: i64,
+    organisation: OrganisationId,
     serial: Option<&str>,
     limit: i64,
 ) -> Result<Vec<EndorsedView>, DbError> {

@@ -6,15 +6,15 @@ use diesel::prelude::*;
 use super::schema::{chapter_bits, chapters, course_versions, courses, media, questions};
 use super::{DbConnection, DbError, on_backend};
 use crate::model::courses::MediaFile;
-use crate::model::ids::OrganisationId;
+use crate::model::ids::{CourseId, OrganisationId, UserId, VersionId};
 
 /// A course as stored: its stable id from `course.toml`, its slug and its publisher.
 #[derive(Debug, Clone, Queryable)]
 pub struct CourseRow {
-    pub id: i64,
+    pub id: CourseId,
     pub source_id: String,
     pub slug: String,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
 }
 
 pub fn by_source_id(
@@ -52,23 +52,23 @@ pub fn insert_course(
     slug: &str,
     organisation: OrganisationId,
     now: NaiveDateTime,
-) -> Result<i64, DbError> {
+) -> Result<CourseId, DbError> {
     let values = (
         courses::source_id.eq(source_id),
         courses::slug.eq(slug),
-        courses::organisation_id.eq(organisation.0),
+        courses::organisation_id.eq(organisation),
         courses::created_at.eq(now),
     );
     Ok(on_backend!(conn, |c| diesel::insert_into(courses::table)
         .values(values)
         .returning(courses::id)
-        .get_result::<i64>(c))?)
+        .get_result::<CourseId>(c))?)
 }
 
 /// The newest published version: (number, content hash).
 pub fn latest_published(
     conn: &mut DbConnection,
-    course: i64,
+    course: CourseId,
 ) -> Result<Option<(i32, String)>, DbError> {
     let row: Option<(Option<i32>, String)> = course_versions::table
         .filter(course_versions::course_id.eq(course))
@@ -82,21 +82,21 @@ pub fn latest_published(
 
 /// A version to store. `number` is `None` for a draft.
 pub struct NewVersion<'a> {
-    pub course: i64,
+    pub course: CourseId,
     pub number: Option<i32>,
     pub content_hash: &'a str,
     pub title: (&'a str, &'a str),
     pub summary: (&'a str, &'a str),
     pub settings: &'a str,
     pub note: &'a str,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub now: NaiveDateTime,
     pub preview_token_hash: Option<&'a str>,
     pub offline_bytes: i64,
     pub terms_hash: &'a str,
 }
 
-pub fn insert_version(conn: &mut DbConnection, v: &NewVersion<'_>) -> Result<i64, DbError> {
+pub fn insert_version(conn: &mut DbConnection, v: &NewVersion<'_>) -> Result<VersionId, DbError> {
     let values = (
         course_versions::course_id.eq(v.course),
         course_versions::number.eq(v.number),
@@ -119,7 +119,7 @@ pub fn insert_version(conn: &mut DbConnection, v: &NewVersion<'_>) -> Result<i64
     )
     .values(values)
     .returning(course_versions::id)
-    .get_result::<i64>(c))?)
+    .get_result::<VersionId>(c))?)
 }
 
 pub struct NewChapter<'a> {
@@ -135,7 +135,7 @@ pub struct NewChapter<'a> {
 
 pub fn insert_chapter(
     conn: &mut DbConnection,
-    version: i64,
+    version: VersionId,
     c: &NewChapter<'_>,
 ) -> Result<(), DbError> {
     diesel::insert_into(chapters::table)
@@ -167,7 +167,7 @@ pub struct NewQuestion<'a> {
 
 pub fn insert_question(
     conn: &mut DbConnection,
-    version: i64,
+    version: VersionId,
     q: &NewQuestion<'_>,
 ) -> Result<(), DbError> {
     diesel::insert_into(questions::table)
@@ -223,7 +223,7 @@ pub fn media_bytes(
 }
 
 /// How many versions and chapters a course has (for tests and reports).
-pub fn count_versions(conn: &mut DbConnection, course: i64) -> Result<i64, DbError> {
+pub fn count_versions(conn: &mut DbConnection, course: CourseId) -> Result<i64, DbError> {
     Ok(course_versions::table
         .filter(course_versions::course_id.eq(course))
         .filter(course_versions::number.is_not_null())
@@ -234,7 +234,7 @@ pub fn count_versions(conn: &mut DbConnection, course: i64) -> Result<i64, DbErr
 /// The chapters of a published version: (key, position, content hash).
 pub fn chapter_keys(
     conn: &mut DbConnection,
-    course: i64,
+    course: CourseId,
     number: i32,
 ) -> Result<Vec<(String, i32, String)>, DbError> {
     Ok(chapters::table
@@ -266,10 +266,9 @@ pub fn versions_of(
     conn: &mut DbConnection,
     organisations: &[OrganisationId],
 ) -> Result<Vec<CourseSummary>, DbError> {
-    let ids: Vec<i64> = organisations.iter().map(|o| o.0).collect();
     Ok(course_versions::table
         .inner_join(courses::table)
-        .filter(courses::organisation_id.eq_any(ids))
+        .filter(courses::organisation_id.eq_any(organisations))
         .filter(course_versions::number.is_not_null())
         .order((courses::slug, course_versions::number.desc()))
         .select((
@@ -286,14 +285,14 @@ pub fn versions_of(
 /// A draft (unpublished version): its id, course, content hash and the course's publisher.
 #[derive(Debug, Clone, Queryable)]
 pub struct DraftRow {
-    pub id: i64,
-    pub course_id: i64,
+    pub id: VersionId,
+    pub course_id: CourseId,
     pub content_hash: String,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub slug: String,
 }
 
-pub fn draft(conn: &mut DbConnection, version: i64) -> Result<Option<DraftRow>, DbError> {
+pub fn draft(conn: &mut DbConnection, version: VersionId) -> Result<Option<DraftRow>, DbError> {
     Ok(course_versions::table
         .inner_join(courses::table)
         .filter(course_versions::id.eq(version))
@@ -312,7 +311,7 @@ pub fn draft(conn: &mut DbConnection, version: i64) -> Result<Option<DraftRow>, 
 /// Makes a draft the published version `number`.
 pub fn set_published(
     conn: &mut DbConnection,
-    version: i64,
+    version: VersionId,
     number: i32,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
@@ -329,7 +328,11 @@ pub fn set_published(
 /// course, for reports to count who opened which chapter from one mask a learner
 /// (`enrolments.chapters_opened`); a course has 63 bits, and a chapter beyond them is
 /// counted from its progress rows.
-pub fn number_chapters(conn: &mut DbConnection, course: i64, version: i64) -> Result<(), DbError> {
+pub fn number_chapters(
+    conn: &mut DbConnection,
+    course: CourseId,
+    version: VersionId,
+) -> Result<(), DbError> {
     let numbered: Vec<String> = chapter_bits::table
         .filter(chapter_bits::course_id.eq(course))
         .select(chapter_bits::chapter_key)
@@ -355,7 +358,7 @@ pub fn number_chapters(conn: &mut DbConnection, course: i64, version: i64) -> Re
 /// A version's heading, found by its preview token digest.
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct VersionHead {
-    pub id: i64,
+    pub id: VersionId,
     pub number: Option<i32>,
     pub title_km: String,
     pub title_en: String,
@@ -436,7 +439,10 @@ pub(super) const CHAPTER_VIEW: (
     chapters::video,
 );
 
-pub fn chapters_of(conn: &mut DbConnection, version: i64) -> Result<Vec<ChapterView>, DbError> {
+pub fn chapters_of(
+    conn: &mut DbConnection,
+    version: VersionId,
+) -> Result<Vec<ChapterView>, DbError> {
     let rows: Vec<ChapterViewRow> = chapters::table
         .filter(chapters::version_id.eq(version))
         .order(chapters::position)

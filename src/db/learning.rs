@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::schema::{chapter_progress, chapters, course_versions, courses, enrolments};
 pub use super::summary::Place;
 use super::{DbConnection, DbError, lower, on_backend};
-use crate::model::ids::UserId;
+use crate::model::ids::{CourseId, UserId, VersionId};
 use crate::model::learning::{
     Changes, ChapterProgress, ChapterSummary, CourseVersion, StoredStanding,
 };
@@ -49,8 +49,8 @@ type ProgressRow = (
 );
 
 type VersionRow = (
-    i64,
-    i64,
+    CourseId,
+    VersionId,
     String,
     Option<i32>,
     String,
@@ -118,7 +118,7 @@ pub fn catalogue(
         );
     }
     let rows: Vec<VersionRow> = query.load(conn)?;
-    let mut newest: HashMap<i64, CourseVersion> = HashMap::new();
+    let mut newest: HashMap<CourseId, CourseVersion> = HashMap::new();
     for version in rows.into_iter().filter_map(to_version) {
         match newest.get(&version.course_id) {
             Some(known) if known.number >= version.number => {}
@@ -228,7 +228,10 @@ pub fn current_with_chapters(
 }
 
 /// The chapters of a version, without their text.
-pub fn chapter_list(conn: &mut DbConnection, version: i64) -> Result<Vec<ChapterSummary>, DbError> {
+pub fn chapter_list(
+    conn: &mut DbConnection,
+    version: VersionId,
+) -> Result<Vec<ChapterSummary>, DbError> {
     let rows: Vec<(String, i32, i32, String, String, String)> = chapters::table
         .filter(chapters::version_id.eq(version))
         .order(chapters::position)
@@ -258,12 +261,12 @@ pub fn chapter_list(conn: &mut DbConnection, version: i64) -> Result<Vec<Chapter
 /// What saving each version for offline reading downloads at most, in bytes.
 pub fn offline_sizes(
     conn: &mut DbConnection,
-    versions: &[i64],
-) -> Result<HashMap<i64, i64>, DbError> {
+    versions: &[VersionId],
+) -> Result<HashMap<VersionId, i64>, DbError> {
     Ok(course_versions::table
         .filter(course_versions::id.eq_any(versions))
         .select((course_versions::id, course_versions::offline_bytes))
-        .load::<(i64, i64)>(conn)?
+        .load::<(VersionId, i64)>(conn)?
         .into_iter()
         .collect())
 }
@@ -271,13 +274,13 @@ pub fn offline_sizes(
 /// Chapters per version and their minutes in all, for the catalogue.
 pub fn chapter_counts(
     conn: &mut DbConnection,
-    versions: &[i64],
-) -> Result<HashMap<i64, (i64, i64)>, DbError> {
-    let rows: Vec<(i64, i32)> = chapters::table
+    versions: &[VersionId],
+) -> Result<HashMap<VersionId, (i64, i64)>, DbError> {
+    let rows: Vec<(VersionId, i32)> = chapters::table
         .filter(chapters::version_id.eq_any(versions))
         .select((chapters::version_id, chapters::minutes))
         .load(conn)?;
-    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+    let mut counts: HashMap<VersionId, (i64, i64)> = HashMap::new();
     for (version, minutes) in rows {
         let entry = counts.entry(version).or_default();
         entry.0 += 1;
@@ -290,7 +293,7 @@ pub fn chapter_counts(
 pub fn progress(
     conn: &mut DbConnection,
     user: UserId,
-    course: i64,
+    course: CourseId,
 ) -> Result<Vec<ChapterProgress>, DbError> {
     let rows: Vec<ProgressRow> = chapter_progress::table
         .filter(chapter_progress::user_id.eq(user.0))
@@ -337,7 +340,7 @@ pub fn record(
     if changes.progress {
         let upsert = super::upserts::ChapterProgress {
             user: place.user.0,
-            course: place.course,
+            course: place.course.0,
             chapter: place.chapter.to_owned(),
             content_hash: place.content_hash.to_owned(),
             now,
@@ -347,11 +350,7 @@ pub fn record(
         on_backend!(conn, |c| upsert.execute(c))?;
     }
     let summary = if changes.summary {
-        Some(super::summary::of_progress(
-            conn,
-            place.user.0,
-            place.course,
-        )?)
+        Some(super::summary::of_progress(conn, place.user, place.course)?)
     } else {
         None
     };
@@ -365,7 +364,7 @@ pub fn record(
 pub fn enrolments(
     conn: &mut DbConnection,
     user: UserId,
-) -> Result<Vec<(i64, String, String, NaiveDateTime)>, DbError> {
+) -> Result<Vec<(CourseId, String, String, NaiveDateTime)>, DbError> {
     Ok(enrolments::table
         .inner_join(courses::table)
         .filter(enrolments::user_id.eq(user.0))
@@ -383,7 +382,7 @@ pub fn enrolments(
 pub fn last_chapter(
     conn: &mut DbConnection,
     user: UserId,
-    course: i64,
+    course: CourseId,
 ) -> Result<Option<String>, DbError> {
     Ok(enrolments::table
         .filter(enrolments::user_id.eq(user.0))
@@ -396,7 +395,7 @@ pub fn last_chapter(
 /// One chapter of a version, with its text.
 pub fn chapter(
     conn: &mut DbConnection,
-    version: i64,
+    version: VersionId,
     key: &str,
 ) -> Result<Option<super::courses::ChapterView>, DbError> {
     let row: Option<super::courses::ChapterViewRow> = chapters::table
@@ -409,7 +408,7 @@ pub fn chapter(
 }
 
 /// A version by its id (published or not).
-pub fn version(conn: &mut DbConnection, id: i64) -> Result<Option<CourseVersion>, DbError> {
+pub fn version(conn: &mut DbConnection, id: VersionId) -> Result<Option<CourseVersion>, DbError> {
     let row: Option<VersionRow> = courses::table
         .inner_join(course_versions::table)
         .filter(course_versions::id.eq(id))

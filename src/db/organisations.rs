@@ -54,10 +54,13 @@ pub fn find(conn: &mut DbConnection, id: OrganisationId) -> Result<Option<Organi
 }
 
 /// The ids of an organisation and every organisation below it.
-pub fn ids_under(conn: &mut DbConnection, root: OrganisationId) -> Result<Vec<i64>, DbError> {
+pub fn ids_under(
+    conn: &mut DbConnection,
+    root: OrganisationId,
+) -> Result<Vec<OrganisationId>, DbError> {
     Ok(crate::model::organisations::subtree(&all(conn)?, root)
         .iter()
-        .map(|o| o.id.0)
+        .map(|o| o.id)
         .collect())
 }
 

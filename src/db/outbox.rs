@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::email_outbox;
 use super::{DbConnection, DbError};
+use crate::model::ids::LetterId;
 use crate::model::mail::Outgoing;
 
 pub const QUEUED: &str = "queued";
@@ -35,7 +36,7 @@ pub fn enqueue(
 /// A message leased to one sender.
 #[derive(Debug, Clone, Queryable)]
 pub struct Leased {
-    pub id: i64,
+    pub id: LetterId,
     pub recipient: String,
     pub subject: String,
     pub body: String,
@@ -63,7 +64,7 @@ pub fn lease_due(
         .order(email_outbox::id)
         .limit(limit)
         .select(email_outbox::id);
-    let ids: Vec<i64> = match conn {
+    let ids: Vec<LetterId> = match conn {
         DbConnection::Postgres(c) => due.for_update().skip_locked().load(c)?,
         DbConnection::Sqlite(c) => due.load(c)?,
     };
@@ -91,10 +92,10 @@ pub fn lease_due(
 
 /// The lease `owner` holds on message `id`.
 fn held_by(
-    id: i64,
+    id: LetterId,
     owner: &str,
 ) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<email_outbox::table, diesel::dsl::Eq<email_outbox::id, i64>>,
+    diesel::dsl::Filter<email_outbox::table, diesel::dsl::Eq<email_outbox::id, LetterId>>,
     diesel::dsl::Eq<email_outbox::leased_by, String>,
 > {
     email_outbox::table
@@ -106,7 +107,7 @@ fn held_by(
 /// message no longer needs it.
 pub fn mark_sent(
     conn: &mut DbConnection,
-    id: i64,
+    id: LetterId,
     owner: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
@@ -127,7 +128,7 @@ pub fn mark_sent(
 /// Records a failed attempt: tried again at `retry_at`, or given up when it is `None`.
 pub fn mark_failed(
     conn: &mut DbConnection,
-    id: i64,
+    id: LetterId,
     owner: &str,
     error: &str,
     retry_at: Option<NaiveDateTime>,
@@ -151,7 +152,7 @@ pub fn mark_failed(
 }
 
 /// Puts a failed message back in the queue (an admin's "send again").
-pub fn requeue(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<bool, DbError> {
+pub fn requeue(conn: &mut DbConnection, id: LetterId, now: NaiveDateTime) -> Result<bool, DbError> {
     let changed = diesel::update(
         email_outbox::table
             .filter(email_outbox::id.eq(id))
@@ -169,7 +170,7 @@ pub fn requeue(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<b
 /// A message as admins see it (never its body).
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct Summary {
-    pub id: i64,
+    pub id: LetterId,
     pub kind: String,
     pub recipient: String,
     pub subject: String,

@@ -6,14 +6,14 @@ use diesel::prelude::*;
 use super::schema::{attempt_answers, attempts, completions, questions};
 use super::{DbConnection, DbError};
 use crate::model::courses::Question;
-use crate::model::ids::{AttemptId, UserId};
+use crate::model::ids::{AttemptId, CourseId, UserId, VersionId};
 use crate::model::quizzes::Tally;
 
 /// The questions of a version's practice check for `chapter`, or of its final assessment
 /// (`chapter` = `None`), in the order written.
 pub fn questions(
     conn: &mut DbConnection,
-    version: i64,
+    version: VersionId,
     chapter: Option<&str>,
 ) -> Result<Vec<Question>, DbError> {
     let mut query = questions::table
@@ -37,10 +37,10 @@ pub fn questions(
 /// An attempt at the final assessment, as stored.
 #[derive(Debug, Clone, Queryable)]
 pub struct AttemptRow {
-    pub id: i64,
-    pub user_id: i64,
-    pub course_id: i64,
-    pub version_id: i64,
+    pub id: AttemptId,
+    pub user_id: UserId,
+    pub course_id: CourseId,
+    pub version_id: VersionId,
     pub number: i32,
     pub draw: String,
     pub started_at: NaiveDateTime,
@@ -79,7 +79,7 @@ const ATTEMPT: AttemptColumns = (
 pub fn attempts_of(
     conn: &mut DbConnection,
     user: UserId,
-    course: i64,
+    course: CourseId,
 ) -> Result<Vec<AttemptRow>, DbError> {
     Ok(attempts::table
         .filter(attempts::user_id.eq(user.0))
@@ -90,7 +90,6 @@ pub fn attempts_of(
 }
 
 pub fn attempt(conn: &mut DbConnection, id: AttemptId) -> Result<Option<AttemptRow>, DbError> {
-    let id = id.0;
     Ok(attempts::table
         .find(id)
         .select(ATTEMPT)
@@ -100,15 +99,15 @@ pub fn attempt(conn: &mut DbConnection, id: AttemptId) -> Result<Option<AttemptR
 
 pub struct NewAttempt<'a> {
     pub user: UserId,
-    pub course: i64,
-    pub version: i64,
+    pub course: CourseId,
+    pub version: VersionId,
     pub number: i32,
     pub seed: i64,
     pub draw: &'a str,
     pub now: NaiveDateTime,
 }
 
-pub fn insert_attempt(conn: &mut DbConnection, a: &NewAttempt<'_>) -> Result<i64, DbError> {
+pub fn insert_attempt(conn: &mut DbConnection, a: &NewAttempt<'_>) -> Result<AttemptId, DbError> {
     let values = (
         attempts::user_id.eq(a.user.0),
         attempts::course_id.eq(a.course),
@@ -123,7 +122,7 @@ pub fn insert_attempt(conn: &mut DbConnection, a: &NewAttempt<'_>) -> Result<i64
     )
     .values(values)
     .returning(attempts::id)
-    .get_result::<i64>(c))?)
+    .get_result::<AttemptId>(c))?)
 }
 
 /// The answers saved in an attempt: question key → chosen option keys (JSON).
@@ -193,7 +192,10 @@ pub fn submit(
 }
 
 /// The settings (JSON) stored with a version.
-pub fn version_settings(conn: &mut DbConnection, version: i64) -> Result<Option<String>, DbError> {
+pub fn version_settings(
+    conn: &mut DbConnection,
+    version: VersionId,
+) -> Result<Option<String>, DbError> {
     use super::schema::course_versions;
     Ok(course_versions::table
         .find(version)
@@ -206,7 +208,7 @@ pub fn version_settings(conn: &mut DbConnection, version: i64) -> Result<Option<
 pub fn completion(
     conn: &mut DbConnection,
     user: UserId,
-    course: i64,
+    course: CourseId,
 ) -> Result<Option<(i32, i32, NaiveDateTime)>, DbError> {
     Ok(completions::table
         .filter(completions::user_id.eq(user.0))
@@ -224,8 +226,8 @@ pub fn completion(
 pub fn record_completion(
     conn: &mut DbConnection,
     user: UserId,
-    course: i64,
-    version: (i64, i32),
+    course: CourseId,
+    version: (VersionId, i32),
     score: i32,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
@@ -242,7 +244,7 @@ pub fn record_completion(
         .on_conflict_do_nothing()
         .execute(c))?;
     if inserted == 1 {
-        super::summary::completed(conn, user.0, course, now)?;
+        super::summary::completed(conn, user, course, now)?;
     }
     Ok(inserted == 1)
 }
@@ -257,7 +259,7 @@ pub fn tally_untallied(conn: &mut DbConnection, batch: i64) -> Result<usize, DbE
         .group_by(questions::version_id)
         .having(diesel::dsl::count_star().le(Tally::MAX_QUESTIONS as i64))
         .select(questions::version_id);
-    let untallied: Vec<(i64, i64)> = attempts::table
+    let untallied: Vec<(AttemptId, VersionId)> = attempts::table
         .filter(attempts::submitted_at.is_not_null())
         .filter(attempts::answered_bits.is_null())
         .filter(attempts::version_id.eq_any(small_enough))
@@ -272,7 +274,7 @@ pub fn tally_untallied(conn: &mut DbConnection, batch: i64) -> Result<usize, DbE
             pools.insert(*version, questions(conn, *version, None)?);
         }
         let mut answered = crate::model::quizzes::Answers::new();
-        for (key, chosen) in answers(conn, AttemptId(*id))? {
+        for (key, chosen) in answers(conn, *id)? {
             answered.insert(key, serde_json::from_str(&chosen).unwrap_or_default());
         }
         let Some(tally) = pools

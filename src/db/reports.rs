@@ -17,6 +17,7 @@ use super::schema::{
 };
 use super::{DbConnection, DbError, lower, lower_or_null, on_backend};
 use crate::model::courses::Question;
+use crate::model::ids::{CourseId, InvitationId, VersionId};
 use crate::model::quizzes::Tally;
 use crate::model::reports::{Listing, Missed, Order, Person, Stage, Stages};
 
@@ -24,7 +25,7 @@ use crate::model::reports::{Listing, Missed, Order, Person, Stage, Stages};
 /// those of a province or of these offices.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Population {
-    pub course_id: i64,
+    pub course_id: CourseId,
     pub cohorts: Vec<i64>,
     pub province: Option<i32>,
     pub offices: Option<Vec<i64>>,
@@ -259,7 +260,7 @@ macro_rules! listed {
 }
 
 type PersonRow = (
-    i64,
+    InvitationId,
     String,
     String,
     String,
@@ -386,7 +387,7 @@ fn join(km: Option<String>, en: Option<String>) -> String {
 #[derive(QueryableByName)]
 struct TallyRow {
     #[diesel(sql_type = BigInt)]
-    version: i64,
+    version: VersionId,
     #[diesel(sql_type = BigInt)]
     answered: i64,
     #[diesel(sql_type = BigInt)]
@@ -437,7 +438,7 @@ pub fn missed(
         .filter(attempts::submitted_at.is_not_null())
         .filter(attempts::answered_bits.is_null());
     // Usually none: every attempt is tallied when it is graded (index `attempts_untallied`).
-    let untallied: Vec<(i64, String, String, i64)> =
+    let untallied: Vec<(VersionId, String, String, i64)> =
         if !diesel::select(exists(untallied)).get_result::<bool>(conn)? {
             Vec::new()
         } else {
@@ -457,7 +458,7 @@ pub fn missed(
                 ))
                 .load(conn)?
         };
-    let mut pools: HashMap<i64, Vec<Question>> = HashMap::new();
+    let mut pools: HashMap<VersionId, Vec<Question>> = HashMap::new();
     for version in tallies
         .iter()
         .map(|t| t.version)

@@ -7,12 +7,13 @@ use diesel::prelude::*;
 
 use super::schema::{organisations, signatories};
 use super::{DbConnection, DbError, on_backend};
+use crate::model::ids::{OrganisationId, SignatoryId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = signatories)]
 pub struct SignatoryRow {
-    pub id: i64,
-    pub organisation_id: i64,
+    pub id: SignatoryId,
+    pub organisation_id: OrganisationId,
     pub handle: String,
     pub name_km: String,
     pub name_en: String,
@@ -24,18 +25,18 @@ pub struct SignatoryRow {
 }
 
 pub struct NewSignatory<'a> {
-    pub organisation: i64,
+    pub organisation: OrganisationId,
     pub handle: &'a str,
     pub name: (&'a str, &'a str),
     pub title: (&'a str, &'a str),
     pub signature_hash: Option<&'a str>,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
 }
 
 /// An organisation's signatories, those in office first, then by handle.
 pub fn of_organisation(
     conn: &mut DbConnection,
-    organisation: i64,
+    organisation: OrganisationId,
 ) -> Result<Vec<SignatoryRow>, DbError> {
     let mut rows: Vec<SignatoryRow> = signatories::table
         .filter(signatories::organisation_id.eq(organisation))
@@ -50,7 +51,7 @@ pub fn of_organisation(
 /// `director-general` of `mrd`).
 pub fn by_handle(
     conn: &mut DbConnection,
-    organisation: i64,
+    organisation: OrganisationId,
     handle: &str,
 ) -> Result<Option<SignatoryRow>, DbError> {
     Ok(signatories::table
@@ -62,7 +63,7 @@ pub fn by_handle(
 }
 
 /// Signatories by id, in the order asked.
-pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<SignatoryRow>, DbError> {
+pub fn by_ids(conn: &mut DbConnection, ids: &[SignatoryId]) -> Result<Vec<SignatoryRow>, DbError> {
     let rows: Vec<SignatoryRow> = signatories::table
         .filter(signatories::id.eq_any(ids.to_vec()))
         .select(SignatoryRow::as_select())
@@ -77,7 +78,7 @@ pub fn insert(
     conn: &mut DbConnection,
     new: &NewSignatory<'_>,
     now: NaiveDateTime,
-) -> Result<i64, DbError> {
+) -> Result<SignatoryId, DbError> {
     let values = (
         signatories::organisation_id.eq(new.organisation),
         signatories::handle.eq(new.handle),
@@ -94,15 +95,15 @@ pub fn insert(
     )
     .values(values)
     .returning(signatories::id)
-    .get_result::<i64>(c))?)
+    .get_result::<SignatoryId>(c))?)
 }
 
 /// Marks a signatory as no longer signing; false if there is no such signatory in office
 /// in this organisation. Versions that already name them keep printing them.
 pub fn retire(
     conn: &mut DbConnection,
-    organisation: i64,
-    id: i64,
+    organisation: OrganisationId,
+    id: SignatoryId,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let changed = diesel::update(
@@ -117,7 +118,10 @@ pub fn retire(
 }
 
 /// The stored picture of the organisation's logo, if it has one.
-pub fn logo(conn: &mut DbConnection, organisation: i64) -> Result<Option<String>, DbError> {
+pub fn logo(
+    conn: &mut DbConnection,
+    organisation: OrganisationId,
+) -> Result<Option<String>, DbError> {
     Ok(organisations::table
         .find(organisation)
         .select(organisations::logo_hash)
@@ -128,7 +132,7 @@ pub fn logo(conn: &mut DbConnection, organisation: i64) -> Result<Option<String>
 
 pub fn set_logo(
     conn: &mut DbConnection,
-    organisation: i64,
+    organisation: OrganisationId,
     hash: Option<&str>,
 ) -> Result<(), DbError> {
     diesel::update(organisations::table.find(organisation))

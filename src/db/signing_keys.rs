@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::certificates::KeyRow;
 use super::schema::signing_keys;
 use super::{DbConnection, DbError};
+use crate::model::ids::KeyId;
 
 /// Every signing key, in use or retired.
 pub fn all(conn: &mut DbConnection) -> Result<Vec<KeyRow>, DbError> {
@@ -17,7 +18,7 @@ pub fn all(conn: &mut DbConnection) -> Result<Vec<KeyRow>, DbError> {
 }
 
 /// Replaces a key's sealed private half (the same key, sealed under another secret).
-pub fn set_sealed(conn: &mut DbConnection, id: i64, sealed: &[u8]) -> Result<(), DbError> {
+pub fn set_sealed(conn: &mut DbConnection, id: KeyId, sealed: &[u8]) -> Result<(), DbError> {
     diesel::update(signing_keys::table.filter(signing_keys::id.eq(id)))
         .set(signing_keys::sealed_private_key.eq(sealed))
         .execute(conn)?;

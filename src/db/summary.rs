@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use super::schema::{certificates, chapter_bits, chapter_progress, enrolments};
 use super::{DbConnection, DbError, on_backend};
-use crate::model::ids::UserId;
+use crate::model::ids::{CourseId, UserId};
 use crate::model::learning::ChapterSummary;
 
 /// Makes sure the learner has an enrolment in the course: someone who completes or is
@@ -20,8 +20,8 @@ use crate::model::learning::ChapterSummary;
 /// final assessment) has started it all the same.
 fn ensure_enrolled(
     conn: &mut DbConnection,
-    user: i64,
-    course: i64,
+    user: UserId,
+    course: CourseId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     let row = (
@@ -39,11 +39,11 @@ fn ensure_enrolled(
 }
 
 fn enrolment(
-    user: i64,
-    course: i64,
+    user: UserId,
+    course: CourseId,
 ) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<enrolments::table, diesel::dsl::Eq<enrolments::user_id, i64>>,
-    diesel::dsl::Eq<enrolments::course_id, i64>,
+    diesel::dsl::Filter<enrolments::table, diesel::dsl::Eq<enrolments::user_id, UserId>>,
+    diesel::dsl::Eq<enrolments::course_id, CourseId>,
 > {
     enrolments::table
         .filter(enrolments::user_id.eq(user))
@@ -63,8 +63,8 @@ pub(super) struct Progress {
 /// Recomputes the learner's progress in a course from their progress rows, in one query.
 pub(super) fn of_progress(
     conn: &mut DbConnection,
-    user: i64,
-    course: i64,
+    user: UserId,
+    course: CourseId,
 ) -> Result<Progress, DbError> {
     let rows: Vec<(String, bool, Option<i64>)> = chapter_progress::table
         .left_join(
@@ -98,7 +98,7 @@ pub(super) fn at_chapter(
 ) -> Result<(), DbError> {
     let at = super::upserts::Enrolment {
         user: place.user.0,
-        course: place.course,
+        course: place.course.0,
         chapter: place.chapter.to_owned(),
         now,
     };
@@ -115,8 +115,8 @@ pub(super) fn at_chapter(
 /// Records when the learner completed the course (the first completion stays).
 pub(super) fn completed(
     conn: &mut DbConnection,
-    user: i64,
-    course: i64,
+    user: UserId,
+    course: CourseId,
     at: NaiveDateTime,
 ) -> Result<(), DbError> {
     ensure_enrolled(conn, user, course, at)?;
@@ -130,8 +130,8 @@ pub(super) fn completed(
 /// issued or revoked.
 pub(super) fn certified(
     conn: &mut DbConnection,
-    user: i64,
-    course: i64,
+    user: UserId,
+    course: CourseId,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     ensure_enrolled(conn, user, course, now)?;
@@ -152,14 +152,14 @@ pub(super) fn certified(
 #[derive(Debug, Clone, Copy)]
 pub struct Place<'a> {
     pub user: UserId,
-    pub course: i64,
+    pub course: CourseId,
     pub chapter: &'a str,
     pub content_hash: &'a str,
 }
 
 impl<'a> Place<'a> {
     /// The chapter version `chapter` of `course`, for `user`.
-    pub fn of(user: UserId, course: i64, chapter: &'a ChapterSummary) -> Self {
+    pub fn of(user: UserId, course: CourseId, chapter: &'a ChapterSummary) -> Self {
         Self {
             user,
             course,

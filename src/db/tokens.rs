@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::one_time_tokens;
 use super::{DbConnection, DbError};
 use crate::model::accounts::TokenPurpose;
-use crate::model::ids::UserId;
+use crate::model::ids::{TokenId, UserId};
 
 pub fn insert(
     conn: &mut DbConnection,
@@ -32,8 +32,8 @@ pub fn find_valid(
     conn: &mut DbConnection,
     digest: &str,
     now: NaiveDateTime,
-) -> Result<Option<(i64, UserId, TokenPurpose)>, DbError> {
-    let row: Option<(i64, i64, String)> = one_time_tokens::table
+) -> Result<Option<(TokenId, UserId, TokenPurpose)>, DbError> {
+    let row: Option<(TokenId, UserId, String)> = one_time_tokens::table
         .filter(one_time_tokens::token_hash.eq(digest))
         .filter(one_time_tokens::used_at.is_null())
         .filter(one_time_tokens::expires_at.gt(now))
@@ -44,15 +44,11 @@ pub fn find_valid(
         ))
         .first(conn)
         .optional()?;
-    Ok(
-        row.and_then(|(id, user, purpose)| {
-            Some((id, UserId(user), TokenPurpose::parse(&purpose)?))
-        }),
-    )
+    Ok(row.and_then(|(id, user, purpose)| Some((id, user, TokenPurpose::parse(&purpose)?))))
 }
 
 /// Uses one token; false when another request used it first.
-pub fn use_one(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<bool, DbError> {
+pub fn use_one(conn: &mut DbConnection, id: TokenId, now: NaiveDateTime) -> Result<bool, DbError> {
     let changed = diesel::update(
         one_time_tokens::table
             .filter(one_time_tokens::id.eq(id))

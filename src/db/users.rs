@@ -9,7 +9,7 @@ use super::{DbConnection, DbError, lower};
 use crate::i18n::Lang;
 use crate::model::accounts::{Profile, Role, RoleGrant, User, UserId};
 use crate::model::fields::Email;
-use crate::model::ids::{OrganisationId, ProvinceId};
+use crate::model::ids::{GrantId, OrganisationId, ProvinceId};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -113,7 +113,7 @@ pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>, DbError
 }
 
 /// A role grant as stored: its id, the role, and where it holds.
-type GrantRow = (i64, String, OrganisationRow);
+type GrantRow = (GrantId, String, OrganisationRow);
 
 /// `None` only if the row holds a role or kind the CHECK constraints do not allow.
 fn to_grant((id, role, organisation): GrantRow) -> Option<RoleGrant> {
@@ -357,7 +357,11 @@ pub fn grant_role(
 }
 
 /// Removes a grant of this user; false when there was no such grant.
-pub fn revoke_role(conn: &mut DbConnection, user: UserId, grant_id: i64) -> Result<bool, DbError> {
+pub fn revoke_role(
+    conn: &mut DbConnection,
+    user: UserId,
+    grant_id: GrantId,
+) -> Result<bool, DbError> {
     let removed = diesel::delete(
         role_grants::table
             .filter(role_grants::id.eq(grant_id))

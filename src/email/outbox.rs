@@ -14,6 +14,7 @@ use super::{EmailError, Mailer, compose};
 use crate::clock::Clock;
 pub use crate::db::outbox::Summary;
 use crate::db::{self, Db, DbError};
+use crate::model::ids::LetterId;
 
 /// Messages one sender leases at a time.
 const BATCH: i64 = 10;
@@ -110,7 +111,7 @@ impl Sender {
                 } else {
                     round.failed += 1;
                 }
-                tracing::warn!(message = id, %error, retry = ?retry_at, "email not delivered");
+                tracing::warn!(message = id.0, %error, retry = ?retry_at, "email not delivered");
                 let text = error.to_string();
                 self.db
                     .write(move |conn| db::outbox::mark_failed(conn, id, &owner, &text, retry_at))
@@ -148,7 +149,7 @@ pub async fn overview(
 }
 
 /// Puts a failed message back in the queue; the caller wakes the sender.
-pub async fn requeue(db: &Db, id: i64, now: NaiveDateTime) -> Result<bool, DbError> {
+pub async fn requeue(db: &Db, id: LetterId, now: NaiveDateTime) -> Result<bool, DbError> {
     db.write(move |conn| db::outbox::requeue(conn, id, now))
         .await
 }

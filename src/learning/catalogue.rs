@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{ChapterState, LearningError, continue_at, percent_done, states};
 use crate::db::{self, Db, DbError};
 use crate::model::courses::ChapterView;
-use crate::model::ids::UserId;
+use crate::model::ids::{UserId, VersionId};
 use crate::model::learning::{ChapterSummary, CourseVersion};
 
 /// A course in the catalogue.
@@ -27,7 +27,7 @@ pub async fn catalogue(db: &Db, search: String) -> Result<Vec<CatalogueEntry>, L
     Ok(db
         .read(move |conn| {
             let courses = db::learning::catalogue(conn, Some(&search))?;
-            let ids: Vec<i64> = courses.iter().map(|c| c.version_id).collect();
+            let ids: Vec<VersionId> = courses.iter().map(|c| c.version_id).collect();
             let counts = db::learning::chapter_counts(conn, &ids)?;
             let sizes = db::learning::offline_sizes(conn, &ids)?;
             Ok::<_, DbError>(

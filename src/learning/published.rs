@@ -12,6 +12,7 @@ use crate::courses::prepare::SectionTitles;
 use crate::courses::{Question, Video};
 use crate::db::{self, DbConnection, DbError};
 use crate::model::courses::ChapterView;
+use crate::model::ids::VersionId;
 use crate::model::learning::ChapterSummary;
 
 /// One chapter of a published version, as the chapter page shows it.
@@ -31,16 +32,16 @@ const MOST: usize = 1024;
 
 #[derive(Default)]
 pub struct Published {
-    chapters: Mutex<HashMap<(i64, String), Arc<Chapter>>>,
+    chapters: Mutex<HashMap<(VersionId, String), Arc<Chapter>>>,
 }
 
 impl Published {
-    pub fn get(&self, version: i64, key: &str) -> Option<Arc<Chapter>> {
+    pub fn get(&self, version: VersionId, key: &str) -> Option<Arc<Chapter>> {
         let chapters = self.chapters.lock().ok()?;
         chapters.get(&(version, key.to_owned())).cloned()
     }
 
-    pub fn keep(&self, version: i64, chapter: Chapter) -> Arc<Chapter> {
+    pub fn keep(&self, version: VersionId, chapter: Chapter) -> Arc<Chapter> {
         let chapter = Arc::new(chapter);
         if let Ok(mut chapters) = self.chapters.lock() {
             if chapters.len() >= MOST {
@@ -55,7 +56,7 @@ impl Published {
     pub fn chapter(
         &self,
         conn: &mut DbConnection,
-        version: i64,
+        version: VersionId,
         key: &str,
     ) -> Result<Option<Arc<Chapter>>, DbError> {
         if let Some(content) = self.get(version, key) {
@@ -69,7 +70,11 @@ impl Published {
 }
 
 /// A published chapter with what its page shows, read and parsed from the database.
-fn read(conn: &mut DbConnection, version: i64, key: &str) -> Result<Option<Chapter>, DbError> {
+fn read(
+    conn: &mut DbConnection,
+    version: VersionId,
+    key: &str,
+) -> Result<Option<Chapter>, DbError> {
     let Some(view) = db::learning::chapter(conn, version, key)? else {
         return Ok(None);
     };

@@ -11,7 +11,7 @@ use super::published::{Chapter, Published};
 use super::standing::Standing;
 use super::{Confirmed, Learner, LearningError};
 use crate::db::{self, Db, DbConnection, DbError};
-use crate::model::ids::UserId;
+use crate::model::ids::{CourseId, UserId};
 use crate::model::learning::{Changes, ChapterSummary, CourseVersion, Step};
 
 /// A chapter as a request names it: its course's slug and its key.
@@ -125,7 +125,7 @@ impl Found {
 /// request's other look-ups, then recorded.
 pub struct StepTaken {
     user: UserId,
-    course: i64,
+    course: CourseId,
     content: Arc<Chapter>,
     index: usize,
     changes: Changes,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::fields::PersonNames;
 pub use super::ids::UserId;
-use super::ids::{OrganisationId, ProvinceId};
+use super::ids::{GrantId, OrganisationId, ProvinceId};
 use super::organisations::Organisation;
 use crate::i18n::Lang;
 
@@ -65,7 +65,7 @@ impl Role {
 /// A role held for one organisation (and so for its descendants).
 #[derive(Debug, Clone, Serialize)]
 pub struct RoleGrant {
-    pub id: i64,
+    pub id: GrantId,
     pub role: Role,
     pub organisation: Organisation,
 }

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use super::ids::CohortId;
+use super::ids::{CohortId, CourseId, InvitationId, OrganisationId, ProvinceId, UserId};
 
 /// Reminder rules as day counts; `None` turns a rule off.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -19,8 +19,8 @@ pub struct ReminderDays {
 #[derive(Debug, Clone, Serialize)]
 pub struct Cohort {
     pub id: CohortId,
-    pub organisation_id: i64,
-    pub course_id: i64,
+    pub organisation_id: OrganisationId,
+    pub course_id: CourseId,
     pub course_slug: String,
     pub name: String,
     pub starts_on: NaiveDate,
@@ -30,27 +30,27 @@ pub struct Cohort {
 
 #[derive(Debug, Clone)]
 pub struct NewCohort {
-    pub organisation_id: i64,
-    pub course_id: i64,
+    pub organisation_id: OrganisationId,
+    pub course_id: CourseId,
     pub name: String,
     pub starts_on: NaiveDate,
     pub due_on: NaiveDate,
-    pub offices: Vec<i64>,
+    pub offices: Vec<OrganisationId>,
     pub reminders: ReminderDays,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Invitation {
-    pub id: i64,
+    pub id: InvitationId,
     pub cohort_id: CohortId,
     pub email: String,
     pub name_km: String,
     pub name_latin: String,
-    pub office_id: Option<i64>,
-    pub province_id: Option<i32>,
+    pub office_id: Option<OrganisationId>,
+    pub province_id: Option<ProvinceId>,
     pub position: String,
     pub invited_at: NaiveDateTime,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub accepted_at: Option<NaiveDateTime>,
     pub reminders_off_at: Option<NaiveDateTime>,
 }
@@ -61,8 +61,8 @@ pub struct NewInvitation {
     pub email: String,
     pub name_km: String,
     pub name_latin: String,
-    pub office_id: Option<i64>,
-    pub province_id: Option<i32>,
+    pub office_id: Option<OrganisationId>,
+    pub province_id: Option<ProvinceId>,
     pub position: String,
 }
 

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::courses::Bilingual;
+use super::ids::{CourseId, VersionId};
 
 /// How far a learner got with a chapter in one request: opening it, reading it to the end,
 /// or passing its practice check (which means they read it too).
@@ -18,8 +19,8 @@ pub enum Step {
 /// The newest published version of a course.
 #[derive(Debug, Clone, Serialize)]
 pub struct CourseVersion {
-    pub course_id: i64,
-    pub version_id: i64,
+    pub course_id: CourseId,
+    pub version_id: VersionId,
     pub slug: String,
     pub number: i32,
     pub title: Bilingual,

@@ -141,7 +141,7 @@ impl NewOrganisation {
         kind: &str,
         name_km: &str,
         name_en: &str,
-        parent_id: Option<i64>,
+        parent_id: Option<OrganisationId>,
         province_id: Option<i32>,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -160,7 +160,7 @@ impl NewOrganisation {
         };
         match (slug, kind, errors.is_empty()) {
             (Some(slug), Some(kind), true) => Ok(Self {
-                parent_id: parent_id.map(OrganisationId),
+                parent_id,
                 slug,
                 kind,
                 name_km,

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use super::ids::InvitationId;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
@@ -46,7 +48,7 @@ impl Stage {
 /// One invited person and what they did in the course.
 #[derive(Debug, Clone, Serialize)]
 pub struct Person {
-    pub invitation_id: i64,
+    pub invitation_id: InvitationId,
     pub name_km: String,
     pub name_latin: String,
     pub email: String,

@@ -15,7 +15,7 @@ use crate::courses::{CourseMeta, Question};
 use crate::db::quizzes::{AttemptRow, NewAttempt};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::learning::{self, CourseVersion};
-use crate::model::ids::AttemptId;
+use crate::model::ids::{AttemptId, CourseId, VersionId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FinalError {
@@ -45,7 +45,7 @@ pub fn rules(version: &CourseVersion) -> Result<CourseMeta, FinalError> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub id: AttemptId,
-    pub course_id: i64,
+    pub course_id: CourseId,
     pub number: i32,
     pub started_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
@@ -61,13 +61,13 @@ fn to_attempt(conn: &mut DbConnection, row: AttemptRow) -> Result<Attempt, Final
     let draw: Draw =
         serde_json::from_str(&row.draw).map_err(|e| DbError::Corrupt(e.to_string()))?;
     let mut answers = Answers::new();
-    for (key, chosen) in db::quizzes::answers(conn, AttemptId(row.id))? {
+    for (key, chosen) in db::quizzes::answers(conn, row.id)? {
         let chosen: BTreeSet<String> =
             serde_json::from_str(&chosen).map_err(|e| DbError::Corrupt(e.to_string()))?;
         answers.insert(key, chosen);
     }
     Ok(Attempt {
-        id: AttemptId(row.id),
+        id: row.id,
         course_id: row.course_id,
         number: row.number,
         started_at: row.started_at,
@@ -245,7 +245,7 @@ async fn start_once(
         let pool = db::quizzes::questions(conn, version.version_id, None)?;
         let draw = super::draw(&pool, meta.questions_per_attempt, seed);
         let draw = serde_json::to_string(&draw).map_err(|e| DbError::Corrupt(e.to_string()))?;
-        Ok(AttemptId(db::quizzes::insert_attempt(
+        Ok(db::quizzes::insert_attempt(
             conn,
             &NewAttempt {
                 user,
@@ -256,7 +256,7 @@ async fn start_once(
                 draw: &draw,
                 now,
             },
-        )?))
+        )?)
     })
     .await
 }
@@ -265,12 +265,12 @@ async fn start_once(
 pub async fn load(
     db: &Db,
     user: UserId,
-    course: i64,
+    course: CourseId,
     id: AttemptId,
 ) -> Result<(Attempt, Vec<Question>), FinalError> {
     db.read(move |conn| {
         let row = db::quizzes::attempt(conn, id)?
-            .filter(|r| r.user_id == user.0 && r.course_id == course)
+            .filter(|r| r.user_id == user && r.course_id == course)
             .ok_or(FinalError::NotFound)?;
         let pool = db::quizzes::questions(conn, row.version_id, None)?;
         Ok((to_attempt(conn, row)?, pool))
@@ -282,7 +282,7 @@ pub async fn load(
 pub async fn answer(
     db: &Db,
     user: UserId,
-    course: i64,
+    course: CourseId,
     id: AttemptId,
     index: usize,
     chosen: BTreeSet<String>,
@@ -290,7 +290,7 @@ pub async fn answer(
 ) -> Result<(), FinalError> {
     db.write(move |conn| {
         let row = db::quizzes::attempt(conn, id)?
-            .filter(|r| r.user_id == user.0 && r.course_id == course)
+            .filter(|r| r.user_id == user && r.course_id == course)
             .ok_or(FinalError::NotFound)?;
         if row.submitted_at.is_some() {
             return Err(FinalError::Submitted);
@@ -316,8 +316,8 @@ pub async fn answer(
 #[derive(Debug, Clone, Serialize)]
 pub struct Completion {
     pub user: UserId,
-    pub course_id: i64,
-    pub version_id: i64,
+    pub course_id: CourseId,
+    pub version_id: VersionId,
     pub version_number: i32,
     pub score: i32,
     pub completed_at: NaiveDateTime,
@@ -336,7 +336,7 @@ pub async fn submit(
     let completion = db
         .write(move |conn| {
             let row = db::quizzes::attempt(conn, id)?
-                .filter(|r| r.user_id == user.0 && r.course_id == version.course_id)
+                .filter(|r| r.user_id == user && r.course_id == version.course_id)
                 .ok_or(FinalError::NotFound)?;
             if row.submitted_at.is_some() {
                 return Ok::<_, FinalError>(None);
@@ -449,7 +449,7 @@ pub async fn settle(
 async fn on_completed(db: &Db, authority: &Arc<Authority>, completion: &Completion) {
     tracing::info!(
         user = completion.user.0,
-        course = completion.course_id,
+        course = completion.course_id.0,
         version = completion.version_number,
         score = completion.score,
         "course completed"

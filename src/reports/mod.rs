@@ -174,7 +174,7 @@ mod tests {
             .and_then(|d| d.and_hms_opt(8, 0, 0))
             .unwrap_or_default();
         Person {
-            invitation_id: 1,
+            invitation_id: crate::model::ids::InvitationId(1),
             name_km: "សុខ".into(),
             name_latin: "Sok".into(),
             email: "sok@example.org".into(),

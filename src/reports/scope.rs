@@ -5,16 +5,17 @@
 use crate::db::reports::Population;
 use crate::db::{self, DbConnection, DbError};
 use crate::model::cohorts::Cohort;
+use crate::model::ids::{CohortId, ProvinceId};
 use crate::organisations::{OrganisationId, TreeEntry, subtree, tree_under};
 
 /// The filters a coordinator chose, parsed at the edge; `None` (or no course) is "—".
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
-    pub cohort: Option<i64>,
+    pub cohort: Option<CohortId>,
     /// A course's slug.
     pub course: Option<String>,
-    pub province: Option<i32>,
-    pub office: Option<i64>,
+    pub province: Option<ProvinceId>,
+    pub office: Option<OrganisationId>,
 }
 
 /// The population the filters ask for, and what a report shows around it.
@@ -56,10 +57,10 @@ pub fn find(
     filters: &Filters,
 ) -> Result<Scope, DbError> {
     let all = db::organisations::all(conn)?;
-    let below: Vec<i64> = subtree(&all, root).iter().map(|o| o.id.0).collect();
+    let below: Vec<OrganisationId> = subtree(&all, root).iter().map(|o| o.id).collect();
     let owned = db::cohorts::owned_by(conn, &below)?;
     let chosen: Vec<_> = match filters.cohort {
-        Some(id) => owned.iter().filter(|c| c.id.0 == id).cloned().collect(),
+        Some(id) => owned.iter().filter(|c| c.id == id).cloned().collect(),
         None => {
             let slug = match &filters.course {
                 Some(slug) => slug.clone(),
@@ -87,12 +88,10 @@ pub fn find(
         Some(_) => first.name.clone(),
         None => first.course_slug.clone(),
     };
-    let offices = filters.office.filter(|id| below.contains(id)).map(|id| {
-        subtree(&all, OrganisationId(id))
-            .iter()
-            .map(|o| o.id.0)
-            .collect::<Vec<_>>()
-    });
+    let offices = filters
+        .office
+        .filter(|id| below.contains(id))
+        .map(|id| subtree(&all, id).iter().map(|o| o.id.0).collect::<Vec<_>>());
     if let Some((_, chapters)) = db::learning::current_with_chapters(conn, &first.course_slug)? {
         scope.chapters = chapters
             .into_iter()
@@ -102,7 +101,7 @@ pub fn find(
     scope.population = Some(Population {
         course_id: first.course_id,
         cohorts: chosen.iter().map(|c| c.id.0).collect(),
-        province: filters.province,
+        province: filters.province.map(|p| p.0),
         offices,
     });
     Ok(scope)

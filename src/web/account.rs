@@ -7,26 +7,36 @@ use serde::Serialize;
 use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, SignedIn};
 use crate::accounts::profile::{self, ProfileForm};
-use crate::accounts::{AccountError, Profile};
+use crate::accounts::{AccountError, Profile, RoleGrant, User};
 use crate::organisations::{Province, TreeEntry};
 
+/// The provinces and offices a person can choose from, for the forms that ask.
 #[derive(Serialize)]
-struct Choices {
+pub struct Choices {
     provinces: Vec<Province>,
     organisations: Vec<TreeEntry>,
 }
 
-/// The provinces and offices a person can choose from, for the forms that ask.
-pub async fn choices(ctx: &Ctx, page: &mut tera::Context) -> Result<(), WebError> {
-    let (provinces, organisations) = crate::organisations::choices(&ctx.state.db).await?;
-    page.insert(
-        "choices",
-        &Choices {
+impl Choices {
+    pub async fn load(ctx: &Ctx) -> Result<Self, WebError> {
+        let (provinces, organisations) = crate::organisations::choices(&ctx.state.db).await?;
+        Ok(Self {
             provinces,
             organisations,
-        },
-    );
-    Ok(())
+        })
+    }
+}
+
+/// The profile page: the form (as stored, or as typed when it had mistakes), the person
+/// and the roles they hold.
+#[derive(Serialize)]
+struct ProfilePage<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<&'static str>,
+    choices: Choices,
+    form: &'a ProfileForm,
+    user: &'a User,
+    grants: &'a [RoleGrant],
 }
 
 /// What the redirect to this page says happened.
@@ -42,7 +52,6 @@ pub async fn show(
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, WebError> {
     let SignedIn { ctx, viewer } = signed_in;
-    let mut page = ctx.page();
     let notice = if notice.welcome.is_some() {
         Some("notice-welcome")
     } else if notice.saved.is_some() {
@@ -52,12 +61,16 @@ pub async fn show(
     } else {
         None
     };
-    page.insert("notice", &notice);
-    choices(&ctx, &mut page).await?;
-    page.insert("form", &ProfileForm::from_profile(&viewer.user));
-    page.insert("user", &viewer.user);
-    page.insert("grants", &viewer.grants);
-    ctx.render("account/profile.html", &page)
+    ctx.render_page(
+        "account/profile.html",
+        &ProfilePage {
+            notice,
+            choices: Choices::load(&ctx).await?,
+            form: &ProfileForm::from_profile(&viewer.user),
+            user: &viewer.user,
+            grants: &viewer.grants,
+        },
+    )
 }
 
 pub async fn update(
@@ -74,11 +87,13 @@ pub async fn update(
             .insert_header((LOCATION, "/account?saved=1"))
             .finish()),
         Err(AccountError::Invalid(errors)) => {
-            let mut page = ctx.page();
-            choices(&ctx, &mut page).await?;
-            page.insert("form", &form);
-            page.insert("user", &viewer.user);
-            page.insert("grants", &viewer.grants);
+            let page = ctx.page_with(&ProfilePage {
+                notice: None,
+                choices: Choices::load(&ctx).await?,
+                form: &form,
+                user: &viewer.user,
+                grants: &viewer.grants,
+            })?;
             ctx.form_errors("account/profile.html", page, &errors)
         }
         Err(other) => Err(other.into()),

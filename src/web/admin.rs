@@ -4,12 +4,13 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::account::choices;
+use super::account::Choices;
 use super::error::WebError;
 use super::extract::{Admin, CsrfForm};
 use crate::accounts::profile::optional_id;
 use crate::accounts::{AccountError, Role, UserId, people, roles};
 use crate::audit;
+use crate::model::ids::{GrantId, LetterId};
 use crate::organisations::{self, NewOrganisation, OrgError, OrganisationId};
 
 fn see_other(location: String) -> HttpResponse {
@@ -90,16 +91,27 @@ struct AuditPage {
     q: String,
 }
 
-pub async fn user(admin: Admin, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+pub async fn user(admin: Admin, id: web::Path<UserId>) -> Result<HttpResponse, WebError> {
     let ctx = admin.ctx;
-    let id = UserId(id.into_inner());
-    let (person, grants) = people::with_roles(&ctx.state.db, id).await?;
-    let mut page = ctx.page();
-    choices(&ctx, &mut page).await?;
-    page.insert("person", &person);
-    page.insert("grants", &grants);
-    page.insert("roles", &Role::ALL);
-    ctx.render("admin/user.html", &page)
+    let (person, grants) = people::with_roles(&ctx.state.db, id.into_inner()).await?;
+    ctx.render_page(
+        "admin/user.html",
+        &UserPage {
+            choices: Choices::load(&ctx).await?,
+            person,
+            grants,
+            roles: &Role::ALL,
+        },
+    )
+}
+
+/// One person as an admin sees them: their profile, their roles, and what can be granted.
+#[derive(Serialize)]
+struct UserPage {
+    choices: Choices,
+    person: crate::accounts::User,
+    grants: Vec<crate::accounts::RoleGrant>,
+    roles: &'static [Role],
 }
 
 #[derive(Deserialize, Default)]
@@ -111,26 +123,18 @@ pub struct GrantForm {
 
 pub async fn grant_role(
     admin: Admin,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
     CsrfForm(form): CsrfForm<GrantForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let role = Role::parse(&form.role).ok_or(WebError::BadRequest("error-choose-one"))?;
     let mut errors = Vec::new();
-    let organisation = optional_id::<i64>(&form.organisation, "organisation", &mut errors)
-        .ok_or(WebError::BadRequest("error-choose-organisation"))?;
+    let organisation =
+        optional_id::<OrganisationId>(&form.organisation, "organisation", &mut errors)
+            .ok_or(WebError::BadRequest("error-choose-organisation"))?;
     let now = admin.ctx.state.now();
     let actor = admin.ctx.actor();
-    match roles::grant(
-        &admin.ctx.state.db,
-        UserId(id),
-        role,
-        OrganisationId(organisation),
-        actor,
-        now,
-    )
-    .await
-    {
+    match roles::grant(&admin.ctx.state.db, id, role, organisation, actor, now).await {
         Ok(()) => Ok(see_other(format!("/admin/users/{id}"))),
         Err(AccountError::Invalid(_)) => Err(WebError::BadRequest("error-choose-organisation")),
         Err(other) => Err(other.into()),
@@ -139,13 +143,13 @@ pub async fn grant_role(
 
 pub async fn revoke_role(
     admin: Admin,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(UserId, GrantId)>,
     _form: CsrfForm<super::extract::NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let (id, grant) = path.into_inner();
     let actor = admin.ctx.actor();
     let now = admin.ctx.state.now();
-    let removed = roles::revoke(&admin.ctx.state.db, UserId(id), grant, actor, now).await?;
+    let removed = roles::revoke(&admin.ctx.state.db, id, grant, actor, now).await?;
     if !removed {
         return Err(WebError::NotFound);
     }
@@ -160,7 +164,7 @@ pub struct AdminFlagForm {
 
 pub async fn set_admin(
     admin: Admin,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
     CsrfForm(form): CsrfForm<AdminFlagForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
@@ -169,7 +173,7 @@ pub async fn set_admin(
         "false" => false,
         _ => return Err(WebError::BadRequest("error-bad-request")),
     };
-    match roles::set_admin(&admin.ctx.state.db, UserId(id), flag).await {
+    match roles::set_admin(&admin.ctx.state.db, id, flag).await {
         Ok(()) => Ok(see_other(format!("/admin/users/{id}"))),
         Err(AccountError::Invalid(_)) => Err(WebError::BadRequest("error-last-admin")),
         Err(other) => Err(other.into()),
@@ -189,11 +193,22 @@ pub struct OrganisationForm {
 
 pub async fn organisations(admin: Admin) -> Result<HttpResponse, WebError> {
     let ctx = admin.ctx;
-    let mut page = ctx.page();
-    choices(&ctx, &mut page).await?;
-    page.insert("form", &OrganisationForm::default());
-    page.insert("kinds", &organisations::OrgKind::ALL);
-    ctx.render("admin/organisations.html", &page)
+    ctx.render_page(
+        "admin/organisations.html",
+        &OrganisationsPage {
+            choices: Choices::load(&ctx).await?,
+            form: &OrganisationForm::default(),
+            kinds: &organisations::OrgKind::ALL,
+        },
+    )
+}
+
+/// The organisation tree with the form to add one (empty, or as typed).
+#[derive(Serialize)]
+struct OrganisationsPage<'a> {
+    choices: Choices,
+    form: &'a OrganisationForm,
+    kinds: &'static [organisations::OrgKind],
 }
 
 pub async fn create_organisation(
@@ -202,7 +217,7 @@ pub async fn create_organisation(
 ) -> Result<HttpResponse, WebError> {
     let ctx = admin.ctx;
     let mut errors = Vec::new();
-    let parent = optional_id::<i64>(&form.parent, "parent", &mut errors);
+    let parent = optional_id::<OrganisationId>(&form.parent, "parent", &mut errors);
     let province = optional_id::<i32>(&form.province, "province", &mut errors);
     let parsed = NewOrganisation::parse(
         &form.slug,
@@ -225,10 +240,11 @@ pub async fn create_organisation(
             Ok(see_other("/admin/organisations".into()))
         }
         Err(OrgError::Invalid(errors)) => {
-            let mut page = ctx.page();
-            choices(&ctx, &mut page).await?;
-            page.insert("form", &form);
-            page.insert("kinds", &organisations::OrgKind::ALL);
+            let page = ctx.page_with(&OrganisationsPage {
+                choices: Choices::load(&ctx).await?,
+                form: &form,
+                kinds: &organisations::OrgKind::ALL,
+            })?;
             ctx.form_errors("admin/organisations.html", page, &errors)
         }
         Err(OrgError::Db(db)) => Err(db.into()),
@@ -272,7 +288,7 @@ struct OutboxPage {
 /// Puts a failed message back in the queue and wakes the sender.
 pub async fn resend(
     admin: Admin,
-    id: web::Path<i64>,
+    id: web::Path<LetterId>,
     _form: CsrfForm<super::extract::NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();

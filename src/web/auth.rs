@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::account::choices;
+use super::account::Choices;
 use super::error::WebError;
 use super::extract::{CsrfForm, Ctx, NoFields, SignedIn};
 use super::lang::{lang_cookie, local_path};
@@ -25,10 +25,20 @@ pub async fn register_form(ctx: Ctx) -> Result<HttpResponse, WebError> {
     if !ctx.state.settings.registration {
         return Err(WebError::RegistrationClosed);
     }
-    let mut page = ctx.form_page();
-    choices(&ctx, &mut page).await?;
-    page.insert("form", &RegistrationForm::default());
-    ctx.render("auth/register.html", &page)
+    ctx.render_form_page(
+        "auth/register.html",
+        &RegisterPage {
+            choices: Choices::load(&ctx).await?,
+            form: &RegistrationForm::default(),
+        },
+    )
+}
+
+/// The registration form, empty or as typed.
+#[derive(serde::Serialize)]
+struct RegisterPage<'a> {
+    choices: Choices,
+    form: &'a RegistrationForm,
 }
 
 /// Answers "check your email" whether or not the address has an account: the email tells
@@ -57,9 +67,10 @@ pub async fn register(
             Ok(see_other("/register/sent"))
         }
         Err(AccountError::Invalid(errors)) => {
-            let mut page = ctx.form_page();
-            choices(&ctx, &mut page).await?;
-            page.insert("form", &form);
+            let page = ctx.form_page_with(&RegisterPage {
+                choices: Choices::load(&ctx).await?,
+                form: &form,
+            })?;
             ctx.form_errors("auth/register.html", page, &errors)
         }
         Err(other) => Err(other.into()),
@@ -67,9 +78,18 @@ pub async fn register(
 }
 
 pub async fn register_sent(ctx: Ctx) -> Result<HttpResponse, WebError> {
-    let mut page = ctx.page();
-    page.insert("days", &TokenPurpose::SetPassword.lifetime().num_days());
-    ctx.render("auth/register_sent.html", &page)
+    ctx.render_page(
+        "auth/register_sent.html",
+        &LinkSentPage {
+            days: TokenPurpose::SetPassword.lifetime().num_days(),
+        },
+    )
+}
+
+/// "Check your email": how many days the link in it lasts.
+#[derive(serde::Serialize)]
+struct LinkSentPage {
+    days: i64,
 }
 
 /// The registration email, in the language of the account (or of the form).
@@ -146,18 +166,30 @@ pub async fn sign_in_form(
     if ctx.viewer.is_some() {
         return Ok(see_other(&next));
     }
-    let mut page = ctx.form_page();
-    if query.signed_out.is_some() {
-        page.insert("notice", "notice-signed-out-everywhere");
-    }
-    page.insert(
-        "form",
-        &SignInForm {
-            next,
-            ..SignInForm::default()
+    ctx.render_form_page(
+        "auth/sign_in.html",
+        &SignInPage {
+            notice: query
+                .signed_out
+                .is_some()
+                .then_some("notice-signed-out-everywhere"),
+            form: &SignInForm {
+                next,
+                ..SignInForm::default()
+            },
+            problem: None,
         },
-    );
-    ctx.render("auth/sign_in.html", &page)
+    )
+}
+
+/// The sign-in form: what was typed (never the password), and why it did not work.
+#[derive(serde::Serialize)]
+struct SignInPage<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<&'static str>,
+    form: &'a SignInForm,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
 }
 
 pub async fn sign_in(
@@ -186,9 +218,11 @@ pub async fn sign_in(
         ),
         Err(other) => return Err(other.into()),
     };
-    let mut page = ctx.form_page();
-    page.insert("form", &form);
-    page.insert("problem", &i18n::translate_with(ctx.lang, message, &args));
+    let page = ctx.form_page_with(&SignInPage {
+        notice: None,
+        form: &form,
+        problem: Some(i18n::translate_with(ctx.lang, message, &args)),
+    })?;
     ctx.render_status(status, "auth/sign_in.html", &page)
 }
 
@@ -236,9 +270,18 @@ pub struct EmailForm {
 }
 
 pub async fn reset_request_form(ctx: Ctx) -> Result<HttpResponse, WebError> {
-    let mut page = ctx.form_page();
-    page.insert("form", &EmailForm::default());
-    ctx.render("auth/reset_request.html", &page)
+    ctx.render_form_page(
+        "auth/reset_request.html",
+        &EmailPage {
+            form: &EmailForm::default(),
+        },
+    )
+}
+
+/// "I forgot my password": the address, empty or as typed.
+#[derive(serde::Serialize)]
+struct EmailPage<'a> {
+    form: &'a EmailForm,
 }
 
 /// Always answers "if there is an account, a link is on its way", so the page does not tell
@@ -254,8 +297,7 @@ pub async fn reset_request(
         Ok(true) => ctx.state.jobs.wake(),
         Ok(false) => {}
         Err(AccountError::Invalid(errors)) => {
-            let mut page = ctx.form_page();
-            page.insert("form", &form);
+            let page = ctx.form_page_with(&EmailPage { form: &form })?;
             return ctx.form_errors("auth/reset_request.html", page, &errors);
         }
         Err(other) => return Err(other.into()),
@@ -299,10 +341,23 @@ pub struct NewPasswordForm {
 pub async fn reset_form(ctx: Ctx, token: web::Path<String>) -> Result<HttpResponse, WebError> {
     let (user, purpose) =
         password_reset::check(&ctx.state.db, token.into_inner(), ctx.state.now()).await?;
-    let mut page = ctx.form_page();
-    page.insert("email", &user.email);
-    page.insert("first_password", &(purpose == TokenPurpose::SetPassword));
-    ctx.render("auth/reset_form.html", &page)
+    ctx.render_form_page("auth/reset_form.html", &NewPasswordPage::of(&user, purpose))
+}
+
+/// Choosing a password from a link: whose account, and whether it is their first.
+#[derive(serde::Serialize)]
+struct NewPasswordPage<'a> {
+    email: &'a str,
+    first_password: bool,
+}
+
+impl<'a> NewPasswordPage<'a> {
+    fn of(user: &'a User, purpose: TokenPurpose) -> Self {
+        Self {
+            email: &user.email,
+            first_password: purpose == TokenPurpose::SetPassword,
+        }
+    }
 }
 
 pub async fn reset(
@@ -316,9 +371,7 @@ pub async fn reset(
         Err(error) => {
             let (user, purpose) =
                 password_reset::check(&ctx.state.db, token, ctx.state.now()).await?;
-            let mut page = ctx.form_page();
-            page.insert("email", &user.email);
-            page.insert("first_password", &(purpose == TokenPurpose::SetPassword));
+            let page = ctx.form_page_with(&NewPasswordPage::of(&user, purpose))?;
             return ctx.form_errors("auth/reset_form.html", page, &[error]);
         }
     };

@@ -142,7 +142,7 @@ async fn downloadable(ctx: &Ctx, viewer: &Viewer, serial: String) -> Result<Cert
     let staff = [Role::Publisher, Role::Coordinator]
         .iter()
         .any(|&role| may_act(&viewer.grants, role, &lineage));
-    if row.user_id == viewer.user.id.0 || viewer.user.is_admin || staff {
+    if row.user_id == viewer.user.id || viewer.user.is_admin || staff {
         Ok(row)
     } else {
         Err(WebError::NotFound)

@@ -278,3 +278,17 @@ impl From<crate::certificates::signatories::SignatoryError> for WebError {
         }
     }
 }
+
+/// A course that cannot be published: its problems and unreadable files are shown on the
+/// check report by the handler, so what reaches here is the database, the bounded work, or
+/// a fault of ours.
+impl From<crate::courses::publish::CourseError> for WebError {
+    fn from(error: crate::courses::publish::CourseError) -> Self {
+        use crate::courses::publish::CourseError;
+        match error {
+            CourseError::Db(e) => e.into(),
+            CourseError::Work(e) => e.into(),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}

@@ -37,11 +37,24 @@ pub async fn overview(
         ctx.state.now(),
     )
     .await?;
-    let mut page = ctx.page();
-    page.insert("course", &version);
-    page.insert("standing", &standing);
-    page.insert("used", &standing.attempts.len());
-    ctx.render("final/overview.html", &page)
+    let used = standing.attempts.len();
+    ctx.render_page(
+        "final/overview.html",
+        &OverviewPage {
+            course: version,
+            standing,
+            used,
+        },
+    )
+}
+
+/// The final assessment's front page: the course, the learner's standing in it, and how
+/// many attempts they have used.
+#[derive(serde::Serialize)]
+struct OverviewPage {
+    course: CourseVersion,
+    standing: attempts::Standing,
+    used: usize,
 }
 
 pub async fn start(
@@ -140,11 +153,23 @@ pub async fn review(
         .iter()
         .map(|q| attempt.answers.get(&q.key).is_some_and(|c| !c.is_empty()))
         .collect();
-    let mut page = ctx.page();
-    page.insert("base", &format!("/courses/{slug}/final/{id}"));
-    page.insert("answered", &answered);
-    page.insert("missing", &answered.iter().filter(|a| !**a).count());
-    ctx.render("final/review.html", &page)
+    let missing = answered.iter().filter(|a| !**a).count();
+    ctx.render_page(
+        "final/review.html",
+        &ReviewPage {
+            base: format!("/courses/{slug}/final/{id}"),
+            answered,
+            missing,
+        },
+    )
+}
+
+/// The page before submitting: which questions have an answer, and how many do not.
+#[derive(serde::Serialize)]
+struct ReviewPage {
+    base: String,
+    answered: Vec<bool>,
+    missing: usize,
 }
 
 pub async fn submit(
@@ -190,10 +215,23 @@ pub async fn result(
     .await?;
     let reviewed = attempts::review(&pool, &attempt);
     let missed: Vec<_> = reviewed.iter().filter(|r| !r.correct).collect();
-    let mut page = ctx.page();
-    page.insert("course", &version);
-    page.insert("attempt", &attempt);
-    page.insert("missed", &missed);
-    page.insert("standing", &standing);
-    ctx.render("final/result.html", &page)
+    ctx.render_page(
+        "final/result.html",
+        &ResultPage {
+            course: version,
+            attempt: &attempt,
+            missed,
+            standing,
+        },
+    )
+}
+
+/// A submitted attempt's result: its score, the questions missed (without the right
+/// answers) and what the learner may do next.
+#[derive(serde::Serialize)]
+struct ResultPage<'a> {
+    course: CourseVersion,
+    attempt: &'a attempts::Attempt,
+    missed: Vec<&'a attempts::Reviewed<'a>>,
+    standing: attempts::Standing,
 }

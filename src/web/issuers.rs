@@ -49,11 +49,22 @@ pub async fn profile(
         ));
     }
     let keys = published_keys(&ctx, org.clone()).await?;
-    let mut page = ctx.page();
-    page.insert("organisation", &org);
-    page.insert("did", &party.did);
-    page.insert("keys", &keys);
-    ctx.render("certificates/issuer.html", &page)
+    ctx.render_page(
+        "certificates/issuer.html",
+        &IssuerPage {
+            organisation: &org,
+            did: &party.did,
+            keys,
+        },
+    )
+}
+
+/// An issuer's page for people: the organisation, its DID and every key it signed with.
+#[derive(serde::Serialize)]
+struct IssuerPage<'a> {
+    organisation: &'a Organisation,
+    did: &'a str,
+    keys: Vec<Jwk>,
 }
 
 /// Every public key the organisation has signed with.

@@ -1,6 +1,7 @@
 //! A draft, exactly as learners will read it, behind a private link.
 
 use actix_web::{HttpResponse, web};
+use serde::Serialize;
 
 use super::error::WebError;
 use super::extract::Ctx;
@@ -15,12 +16,67 @@ async fn load(ctx: &Ctx, token: String) -> Result<(VersionHead, Vec<ChapterView>
 
 pub async fn course(ctx: Ctx, token: web::Path<String>) -> Result<HttpResponse, WebError> {
     let token = token.into_inner();
-    let (head, chapters) = load(&ctx, token.clone()).await?;
-    let mut page = ctx.page();
-    page.insert("base", &format!("/preview/{token}"));
-    page.insert("version", &head);
-    page.insert("chapters", &chapters);
-    ctx.render("preview/course.html", &page)
+    let (version, chapters) = load(&ctx, token.clone()).await?;
+    ctx.render_page(
+        "preview/course.html",
+        &CoursePage {
+            base: format!("/preview/{token}"),
+            version,
+            chapters,
+        },
+    )
+}
+
+/// A draft's front page: its heading and chapters, under its private link.
+#[derive(Serialize)]
+struct CoursePage {
+    base: String,
+    version: VersionHead,
+    chapters: Vec<ChapterView>,
+}
+
+/// A chapter of the draft, on the learner's chapter template.
+#[derive(Serialize)]
+struct ChapterPage<'a> {
+    preview: bool,
+    base: String,
+    course: Titled<'a>,
+    chapter: &'a ChapterView,
+    body: &'a str,
+    sections: Vec<crate::courses::prepare::SectionTitles>,
+    previous: Option<Link<'a>>,
+    next: Option<Link<'a>>,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct Titled<'a> {
+    title: Bilingual<'a>,
+}
+
+#[derive(Serialize)]
+struct Bilingual<'a> {
+    km: &'a str,
+    en: &'a str,
+}
+
+/// A neighbouring chapter to link to.
+#[derive(Serialize)]
+struct Link<'a> {
+    key: &'a str,
+    title: Bilingual<'a>,
+}
+
+impl<'a> Link<'a> {
+    fn to(chapter: &'a ChapterView) -> Self {
+        Self {
+            key: &chapter.key,
+            title: Bilingual {
+                km: &chapter.title_km,
+                en: &chapter.title_en,
+            },
+        }
+    }
 }
 
 pub async fn chapter(
@@ -36,20 +92,24 @@ pub async fn chapter(
     let chapter = &chapters[index];
     let sections: Vec<crate::courses::prepare::SectionTitles> =
         serde_json::from_str(&chapter.sections).map_err(|e| WebError::Internal(e.to_string()))?;
-    let mut page = ctx.page();
-    page.insert("preview", &true);
-    page.insert("base", &format!("/preview/{token}"));
-    page.insert(
-        "course",
-        &serde_json::json!({"title": {"km": head.title_km, "en": head.title_en}}),
-    );
-    page.insert("chapter", chapter);
-    page.insert("body", chapter.html(ctx.lang));
-    page.insert("sections", &sections);
-    let link = |c: &ChapterView| serde_json::json!({"key": c.key, "title": {"km": c.title_km, "en": c.title_en}});
     let previous = index.checked_sub(1).and_then(|i| chapters.get(i));
-    page.insert("previous", &previous.map(link));
-    page.insert("next", &chapters.get(index + 1).map(link));
-    page.insert("total", &chapters.len());
-    ctx.render("learner/chapter.html", &page)
+    ctx.render_page(
+        "learner/chapter.html",
+        &ChapterPage {
+            preview: true,
+            base: format!("/preview/{token}"),
+            course: Titled {
+                title: Bilingual {
+                    km: &head.title_km,
+                    en: &head.title_en,
+                },
+            },
+            chapter,
+            body: chapter.html(ctx.lang),
+            sections,
+            previous: previous.map(Link::to),
+            next: chapters.get(index + 1).map(Link::to),
+            total: chapters.len(),
+        },
+    )
 }

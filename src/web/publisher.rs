@@ -12,6 +12,7 @@ use super::extract::{CsrfForm, NoFields, OrgRole, Publisher, csrf_matches};
 use crate::courses::Problem;
 use crate::courses::publish::{self, CourseError, Outcome};
 use crate::courses::source::SourceError;
+use crate::model::ids::VersionId;
 
 /// The largest zip accepted: far above a real module (a few MB), far below harm.
 const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
@@ -120,15 +121,16 @@ pub async fn upload(
     if !csrf_matches(&req, &upload.csrf) {
         return Err(WebError::Csrf);
     }
-    let viewer = ctx.require_viewer()?.user.id;
+    let (db, work, now) = (&ctx.state.db, &ctx.state.course_work, ctx.state.now());
+    let by = ctx.require_viewer()?.user.id;
     let result = publish::create_draft(
-        &ctx.state.db,
-        &ctx.state.course_work,
+        db,
+        work,
         upload.archive,
         organisation.id,
         &upload.note,
-        viewer,
-        ctx.state.now(),
+        by,
+        now,
     )
     .await;
     match result {
@@ -137,34 +139,47 @@ pub async fn upload(
             report(&ctx, &organisation, &source_problem(&error), None)
         }
         Err(CourseError::Invalid(found)) => report(&ctx, &organisation, &found, None),
-        Err(CourseError::Db(e)) => Err(e.into()),
-        Err(CourseError::Work(e)) => Err(e.into()),
-        Err(other) => Err(WebError::Internal(other.to_string())),
+        Err(other) => Err(other.into()),
     }
 }
 
 /// The check report of an upload: its problems in the publisher's language, or the draft
 /// made (with its preview link), or that nothing changed.
+#[derive(serde::Serialize)]
+struct ReportPage<'a> {
+    organisation: &'a crate::organisations::Organisation,
+    problems: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draft: Option<VersionId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchanged: Option<i32>,
+}
+
 fn report(
     ctx: &super::extract::Ctx,
     organisation: &crate::organisations::Organisation,
     problems: &[Problem],
     outcome: Option<(Outcome, String)>,
 ) -> Result<HttpResponse, WebError> {
-    let mut page = ctx.form_page();
-    page.insert("organisation", organisation);
-    let described: Vec<String> = problems
-        .iter()
-        .map(|p| p.describe(ctx.lang).trim_start_matches(": ").to_owned())
-        .collect();
-    page.insert("problems", &described);
+    let mut page = ReportPage {
+        organisation,
+        problems: problems
+            .iter()
+            .map(|p| p.describe(ctx.lang).trim_start_matches(": ").to_owned())
+            .collect(),
+        draft: None,
+        preview: None,
+        unchanged: None,
+    };
     match outcome {
         Some((Outcome::Drafted { version }, token)) => {
-            page.insert("draft", &version);
-            page.insert("preview", &format!("/preview/{token}"));
+            page.draft = Some(version);
+            page.preview = Some(format!("/preview/{token}"));
         }
         Some((Outcome::Unchanged { number } | Outcome::Published { number }, _)) => {
-            page.insert("unchanged", &number);
+            page.unchanged = Some(number);
         }
         None => {}
     }
@@ -173,6 +188,7 @@ fn report(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let page = ctx.form_page_with(&page)?;
     ctx.render_status(status, "publisher/report.html", &page)
 }
 
@@ -186,7 +202,7 @@ fn source_problem(error: &SourceError) -> Vec<Problem> {
 
 pub async fn publish_draft(
     scope: OrgRole<Publisher>,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, VersionId)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let OrgRole {
@@ -200,11 +216,7 @@ pub async fn publish_draft(
         ctx.actor(),
         ctx.state.now(),
     )
-    .await
-    .map_err(|e| match e {
-        CourseError::Db(db) => WebError::from(db),
-        other => WebError::Internal(other.to_string()),
-    })?
+    .await?
     .ok_or(WebError::NotFound)?;
     let number = match outcome {
         Outcome::Published { number } | Outcome::Unchanged { number } => number,

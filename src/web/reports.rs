@@ -104,10 +104,10 @@ struct ReportPage<'a> {
     to: usize,
     /// Stage code and label, for the stage filter.
     stages: Vec<(&'static str, String)>,
-    query_cohort: Option<i64>,
+    query_cohort: Option<crate::model::ids::CohortId>,
     query_course: &'a str,
-    query_province: Option<i32>,
-    query_office: Option<i64>,
+    query_province: Option<crate::model::ids::ProvinceId>,
+    query_office: Option<crate::organisations::OrganisationId>,
     query_stage: &'a str,
     query_sort: &'a str,
     query_q: &'a str,

@@ -10,7 +10,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::WebError;
 use super::extract::{CsrfForm, NoFields, OrgRole, Publisher, csrf_matches};
@@ -18,6 +18,8 @@ use super::render::see_other;
 use crate::accounts::FieldError;
 use crate::certificates::cosigning::{self, Answer};
 use crate::certificates::signatories::{self, NewSignatory, SignatoryError};
+use crate::model::ids::{CosignRequestId, SignatoryId};
+use crate::organisations::Organisation;
 
 /// The largest signature or logo picture accepted: a scan is a few hundred kilobytes.
 const MAX_PICTURE_BYTES: usize = 2 * 1024 * 1024;
@@ -35,41 +37,53 @@ pub async fn page(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let query = query.into_inner();
-    let page = context(&scope, query.serial, query.done).await?;
-    scope.ctx.render("publisher/certificates.html", &page)
+    let untyped = HashMap::new();
+    let page = CertificatesPage::load(&scope, query.serial, query.done, &untyped).await?;
+    scope
+        .ctx
+        .render_form_page("publisher/certificates.html", &page)
 }
 
-/// Everything the page shows.
-async fn context(
-    scope: &OrgRole<Publisher>,
-    serial: Option<String>,
-    done: Option<String>,
-) -> Result<tera::Context, WebError> {
-    let OrgRole {
-        ctx, organisation, ..
-    } = scope;
-    let db = &ctx.state.db;
-    let serial = serial
-        .map(|s| s.trim().to_ascii_uppercase())
-        .filter(|s| !s.is_empty());
-    let mut page = ctx.form_page();
-    page.insert("organisation", organisation);
-    page.insert(
-        "signatories",
-        &signatories::list(db, organisation.id).await?,
-    );
-    page.insert("logo", &signatories::logo(db, organisation.id).await?);
-    page.insert("requests", &cosigning::requests(db, organisation.id).await?);
-    page.insert(
-        "endorsed",
-        &cosigning::endorsed(db, organisation.id, serial.clone()).await?,
-    );
-    page.insert("serial", &serial.unwrap_or_default());
-    page.insert("done", &done.unwrap_or_default());
-    let empty: HashMap<&str, &str> = HashMap::new();
-    page.insert("errors", &empty);
-    page.insert("form", &empty);
-    Ok(page)
+/// Everything the page shows: the organisation's signatories and logo, the co-signing
+/// requests made of it, the certificates it endorses (narrowed to a serial), what was just
+/// done, and the signatory form as typed.
+#[derive(Serialize)]
+struct CertificatesPage<'a> {
+    organisation: &'a Organisation,
+    signatories: Vec<signatories::Signatory>,
+    logo: Option<String>,
+    requests: Vec<cosigning::Request>,
+    endorsed: Vec<cosigning::Endorsed>,
+    serial: String,
+    done: String,
+    form: &'a HashMap<String, String>,
+}
+
+impl<'a> CertificatesPage<'a> {
+    async fn load(
+        scope: &'a OrgRole<Publisher>,
+        serial: Option<String>,
+        done: Option<String>,
+        form: &'a HashMap<String, String>,
+    ) -> Result<Self, WebError> {
+        let OrgRole {
+            ctx, organisation, ..
+        } = scope;
+        let db = &ctx.state.db;
+        let serial = serial
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty());
+        Ok(Self {
+            organisation,
+            signatories: signatories::list(db, organisation.id).await?,
+            logo: signatories::logo(db, organisation.id).await?,
+            requests: cosigning::requests(db, organisation.id).await?,
+            endorsed: cosigning::endorsed(db, organisation.id, serial.clone()).await?,
+            serial: serial.unwrap_or_default(),
+            done: done.unwrap_or_default(),
+            form,
+        })
+    }
 }
 
 fn back(scope: &OrgRole<Publisher>, done: &str) -> HttpResponse {
@@ -83,6 +97,25 @@ fn back(scope: &OrgRole<Publisher>, done: &str) -> HttpResponse {
 struct PictureForm {
     fields: HashMap<String, String>,
     picture: Option<Vec<u8>>,
+}
+
+impl PictureForm {
+    fn field(&self, name: &str) -> &str {
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The signatory the form describes, or its mistakes.
+    fn signatory(&self) -> Result<NewSignatory, SignatoryError> {
+        NewSignatory::parse(
+            self.field("handle"),
+            (self.field("name_km"), self.field("name_en")),
+            (self.field("title_km"), self.field("title_en")),
+        )
+        .map_err(SignatoryError::Invalid)
+    }
 }
 
 /// Reads a multipart form, keeping short fields and one picture up to the limit; what is
@@ -121,28 +154,29 @@ async fn read_picture_form(mut form: Multipart) -> Result<PictureForm, WebError>
 /// Reads a picture form and checks its CSRF token.
 async fn checked_picture_form(req: &HttpRequest, form: Multipart) -> Result<PictureForm, WebError> {
     let form = read_picture_form(form).await?;
-    let sent = form
-        .fields
-        .get("csrf")
-        .map(String::as_str)
-        .unwrap_or_default();
-    if !csrf_matches(req, sent) {
+    if !csrf_matches(req, form.field("csrf")) {
         return Err(WebError::Csrf);
     }
     Ok(form)
 }
 
-/// The page again, with the problems of the signatory form beside its fields.
+/// The page again, with the problems of the form beside its fields and what was typed kept;
+/// an error that is not the form's goes on to the error page.
 async fn refused(
     scope: &OrgRole<Publisher>,
     fields: &HashMap<String, String>,
-    errors: &[FieldError],
+    error: SignatoryError,
 ) -> Result<HttpResponse, WebError> {
-    let mut page = context(scope, None, None).await?;
-    page.insert("form", fields);
+    let errors = match error {
+        SignatoryError::Invalid(errors) => errors,
+        SignatoryError::Picture => vec![FieldError::new("picture", "error-picture-unreadable")],
+        other => return Err(other.into()),
+    };
+    let page = CertificatesPage::load(scope, None, None, fields).await?;
+    let page = scope.ctx.form_page_with(&page)?;
     scope
         .ctx
-        .form_errors("publisher/certificates.html", page, errors)
+        .form_errors("publisher/certificates.html", page, &errors)
 }
 
 pub async fn add_signatory(
@@ -151,44 +185,24 @@ pub async fn add_signatory(
     form: Multipart,
 ) -> Result<HttpResponse, WebError> {
     let form = checked_picture_form(&req, form).await?;
-    let field = |name: &str| {
-        form.fields
-            .get(name)
-            .map(String::as_str)
-            .unwrap_or_default()
-    };
-    let new = match NewSignatory::parse(
-        field("handle"),
-        (field("name_km"), field("name_en")),
-        (field("title_km"), field("title_en")),
-    ) {
-        Ok(new) => new,
-        Err(errors) => return refused(&scope, &form.fields, &errors).await,
-    };
     let ctx = &scope.ctx;
-    let added = signatories::add(
-        &ctx.state.db,
-        &scope.organisation,
-        new,
-        form.picture.clone(),
-        ctx.actor(),
-        ctx.state.now(),
-    )
-    .await;
+    let added = match form.signatory() {
+        Ok(new) => {
+            let (db, picture) = (&ctx.state.db, form.picture.clone());
+            let (actor, now) = (ctx.actor(), ctx.state.now());
+            signatories::add(db, &scope.organisation, new, picture, actor, now).await
+        }
+        Err(mistakes) => Err(mistakes),
+    };
     match added {
         Ok(()) => Ok(back(&scope, "signatory-added")),
-        Err(SignatoryError::Invalid(errors)) => refused(&scope, &form.fields, &errors).await,
-        Err(SignatoryError::Picture) => {
-            let errors = [FieldError::new("picture", "error-picture-unreadable")];
-            refused(&scope, &form.fields, &errors).await
-        }
-        Err(other) => Err(other.into()),
+        Err(error) => refused(&scope, &form.fields, error).await,
     }
 }
 
 pub async fn retire_signatory(
     scope: OrgRole<Publisher>,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, SignatoryId)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let (_, id) = path.into_inner();
@@ -211,8 +225,8 @@ pub async fn set_logo(
 ) -> Result<HttpResponse, WebError> {
     let form = checked_picture_form(&req, form).await?;
     let Some(picture) = form.picture.clone() else {
-        let errors = [FieldError::new("picture", "error-required")];
-        return refused(&scope, &form.fields, &errors).await;
+        let missing = SignatoryError::Invalid(vec![FieldError::new("picture", "error-required")]);
+        return refused(&scope, &form.fields, missing).await;
     };
     let ctx = &scope.ctx;
     match signatories::set_logo(
@@ -225,11 +239,7 @@ pub async fn set_logo(
     .await
     {
         Ok(()) => Ok(back(&scope, "logo-changed")),
-        Err(SignatoryError::Picture) => {
-            let errors = [FieldError::new("picture", "error-picture-unreadable")];
-            refused(&scope, &form.fields, &errors).await
-        }
-        Err(other) => Err(other.into()),
+        Err(error) => refused(&scope, &form.fields, error).await,
     }
 }
 
@@ -240,7 +250,7 @@ pub struct AnswerForm {
 
 pub async fn answer(
     scope: OrgRole<Publisher>,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, CosignRequestId)>,
     form: CsrfForm<AnswerForm>,
 ) -> Result<HttpResponse, WebError> {
     let (_, request) = path.into_inner();
@@ -262,7 +272,7 @@ pub async fn answer(
 /// as it would print with this organisation's co-signature.
 pub async fn sample(
     scope: OrgRole<Publisher>,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, CosignRequestId)>,
 ) -> Result<HttpResponse, WebError> {
     let (_, request) = path.into_inner();
     let ctx = &scope.ctx;

@@ -20,7 +20,7 @@ both_backends!(
 /// A province office under the test ministry, and a coordinator of the ministry signed in
 /// on the app's browser. Returns the office's id.
 pub(crate) async fn coordinator_with_office(app: &TestApp) -> String {
-    let parent: i64 = ministry(app).await.parse().unwrap();
+    let parent: sala::organisations::OrganisationId = ministry(app).await.parse().unwrap();
     let created = sala::organisations::create(
         &app.db,
         sala::organisations::NewOrganisation::parse(

@@ -262,7 +262,7 @@ async fn ngo_admin(app: &TestApp) -> Browser {
 async fn a_new_version_asks_again_only_when_the_certificate_changes(backend: Backend) {
     let app = spawn!(backend, |s| s.courses_dir = fixtures());
     let ngo = ngo_consents(&app).await;
-    let consents = |version: i64| {
+    let consents = |version: sala::model::ids::VersionId| {
         let db = app.db.clone();
         async move {
             db.read(move |conn| {
@@ -282,7 +282,7 @@ async fn a_new_version_asks_again_only_when_the_certificate_changes(backend: Bac
                 use sala::db::schema::course_versions;
                 course_versions::table
                     .select(diesel::dsl::max(course_versions::id))
-                    .first::<Option<i64>>(conn)
+                    .first::<Option<sala::model::ids::VersionId>>(conn)
                     .map_err(sala::db::DbError::from)
             })
             .await

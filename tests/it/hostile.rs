@@ -98,7 +98,7 @@ fn the_invitation_reader_takes_any_bytes_and_gives_every_row_a_verdict() {
                     if row.accepted() {
                         prop_assert!(row.email.contains('@'), "{row:?}");
                         prop_assert!(!row.email.contains(char::is_whitespace), "{row:?}");
-                        prop_assert_eq!(row.province_id, Some(10));
+                        prop_assert_eq!(row.province_id, Some(sala::model::ids::ProvinceId(10)));
                         prop_assert!(
                             !row.name_latin.trim().is_empty() || !row.name_km.trim().is_empty()
                         );

@@ -14,7 +14,7 @@ both_backends!(
 );
 
 /// The account the invitation to `email` was taken up by, if any.
-async fn claimed_by(app: &TestApp, email: &str) -> Option<i64> {
+async fn claimed_by(app: &TestApp, email: &str) -> Option<sala::accounts::UserId> {
     invitations(app)
         .await
         .into_iter()

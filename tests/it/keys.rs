@@ -61,7 +61,11 @@ async fn sealed_keys(app: &TestApp) -> Vec<(i64, String, Vec<u8>, Vec<u8>)> {
 }
 
 fn opens(sealer: &sala::certificates::Sealer, key: &(i64, String, Vec<u8>, Vec<u8>)) -> bool {
-    let binding = sala::certificates::seal_binding(key.0, &key.1, &key.2);
+    let binding = sala::certificates::seal_binding(
+        sala::organisations::OrganisationId(key.0),
+        &key.1,
+        &key.2,
+    );
     sealer.open(&key.3, &binding).is_ok()
 }
 
@@ -147,7 +151,7 @@ async fn keys_sealed_under_the_cookie_key_are_sealed_again_at_start(backend: Bac
     let public = key.verifying_key().as_bytes().to_vec();
     let sealed = cookie_key_sealer(&app).seal(
         &key,
-        &sala::certificates::seal_binding(ministry.0, "key-1", &public),
+        &sala::certificates::seal_binding(ministry, "key-1", &public),
     );
     app.db
         .write(move |conn| {
