@@ -4,6 +4,7 @@
 //! in one transaction (`publish`). Serving a chapter later is reading prepared bytes.
 
 pub mod check;
+pub mod folder;
 pub mod format;
 pub mod images;
 pub mod markdown;

@@ -189,12 +189,13 @@ pub async fn publish(
     by: Option<UserId>,
     now: NaiveDateTime,
 ) -> Result<Outcome, CourseError> {
-    let prepared = tokio::task::spawn_blocking(move || prepare(&source))
-        .await
-        .map_err(|e| CourseError::Internal(e.to_string()))?
-        .map_err(CourseError::Invalid)?;
+    let (prepared, files) =
+        tokio::task::spawn_blocking(move || prepare(&source).map(|p| (p, source.files)))
+            .await
+            .map_err(|e| CourseError::Internal(e.to_string()))?
+            .map_err(CourseError::Invalid)?;
     let note = note.trim().chars().take(200).collect::<String>();
-    db.write(move |conn| store(conn, &prepared, &note, by, now, None))
+    db.write(move |conn| store(conn, (&prepared, &files), &note, by, now, None))
         .await
 }
 
@@ -211,13 +212,14 @@ pub async fn create_draft(
     by: UserId,
     now: NaiveDateTime,
 ) -> Result<(Outcome, String), CourseError> {
-    let prepared = work
+    let (prepared, files) = work
         .run(move || {
             let files = SourceFiles::from_zip(&archive)?;
             drop(archive);
             let source = check::check(&files, None).map_err(CourseError::Invalid)?;
             drop(files);
-            prepare(&source).map_err(CourseError::Invalid)
+            let prepared = prepare(&source).map_err(CourseError::Invalid)?;
+            Ok::<_, CourseError>((prepared, source.files))
         })
         .await??;
     let note = note.trim().chars().take(200).collect::<String>();
@@ -238,7 +240,14 @@ pub async fn create_draft(
                         .with("publisher", slug.clone()),
                 ]));
             }
-            store(conn, &prepared, &note, Some(by), now, Some(&preview))
+            store(
+                conn,
+                (&prepared, &files),
+                &note,
+                Some(by),
+                now,
+                Some(&preview),
+            )
         })
         .await?;
     Ok((outcome, token))
@@ -283,11 +292,11 @@ pub async fn publish_draft(
     .await
 }
 
-/// Writes a prepared version: published now, or a draft when `preview` (the digest of its
-/// preview token) is given.
+/// Writes a prepared version with the folder it was made from: published now, or a draft
+/// when `preview` (the digest of its preview token) is given.
 fn store(
     conn: &mut DbConnection,
-    version: &PreparedVersion,
+    (version, files): (&PreparedVersion, &SourceFiles),
     note: &str,
     by: Option<UserId>,
     now: NaiveDateTime,
@@ -310,6 +319,10 @@ fn store(
     if let Some((number, hash)) = &latest
         && *hash == version.content_hash
     {
+        // A version published before folders were kept gets its folder now.
+        if let Some(id) = db::courses::published_id(conn, course, *number)? {
+            super::folder::keep(conn, id, files)?;
+        }
         return Ok(Outcome::Unchanged { number: *number });
     }
     let number = match preview {
@@ -340,6 +353,7 @@ fn store(
             terms_hash: &terms,
         },
     )?;
+    super::folder::keep(conn, version_id, files)?;
     for file in &version.media {
         db::courses::insert_media(conn, file, now)?;
     }

@@ -222,6 +222,20 @@ pub fn media_bytes(
         .optional()?)
 }
 
+/// The id of a course's published version `number`.
+pub fn published_id(
+    conn: &mut DbConnection,
+    course: CourseId,
+    number: i32,
+) -> Result<Option<VersionId>, DbError> {
+    Ok(course_versions::table
+        .filter(course_versions::course_id.eq(course))
+        .filter(course_versions::number.eq(number))
+        .select(course_versions::id)
+        .first(conn)
+        .optional()?)
+}
+
 /// How many versions and chapters a course has (for tests and reports).
 pub fn count_versions(conn: &mut DbConnection, course: CourseId) -> Result<i64, DbError> {
     Ok(course_versions::table
@@ -253,6 +267,7 @@ pub fn chapter_keys(
 /// A course with its newest published version, for lists.
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct CourseSummary {
+    pub id: VersionId,
     pub slug: String,
     pub number: Option<i32>,
     pub title_km: String,
@@ -272,6 +287,7 @@ pub fn versions_of(
         .filter(course_versions::number.is_not_null())
         .order((courses::slug, course_versions::number.desc()))
         .select((
+            course_versions::id,
             courses::slug,
             course_versions::number,
             course_versions::title_km,

@@ -23,6 +23,7 @@ pub mod schema;
 pub mod sessions;
 pub mod signatories;
 pub mod signing_keys;
+pub mod sources;
 mod summary;
 pub mod throttle;
 pub mod tokens;

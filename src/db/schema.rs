@@ -194,6 +194,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    source_blobs (hash) {
+        hash -> Text,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
+    version_files (version_id, path) {
+        version_id -> BigInt,
+        path -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(version_files -> course_versions (version_id));
+diesel::joinable!(version_files -> source_blobs (hash));
 diesel::joinable!(courses -> organisations (organisation_id));
 diesel::joinable!(course_versions -> courses (course_id));
 diesel::joinable!(chapters -> course_versions (version_id));
@@ -343,6 +360,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     chapters,
     questions,
     media,
+    source_blobs,
+    version_files,
     chapter_progress,
     enrolments,
     chapter_bits,

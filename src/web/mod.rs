@@ -172,6 +172,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/publish/{org}", get().to(publisher::workspace))
         .route("/publish/{org}/upload", post().to(publisher::upload))
         .route(
+            "/publish/{org}/versions/{version}/course.zip",
+            get().to(publisher::download),
+        )
+        .route(
             "/publish/{org}/drafts/{version}/publish",
             post().to(publisher::publish_draft),
         )

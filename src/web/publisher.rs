@@ -3,7 +3,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
@@ -42,7 +42,7 @@ pub async fn workspace(
 struct WorkspacePage<'a> {
     organisation: &'a crate::organisations::Organisation,
     tree: Vec<crate::organisations::TreeEntry>,
-    versions: Vec<crate::courses::workspace::CourseSummary>,
+    versions: Vec<crate::courses::workspace::Listed>,
     published: Option<i32>,
 }
 
@@ -198,6 +198,29 @@ fn source_problem(error: &SourceError) -> Vec<Problem> {
         _ => String::new(),
     };
     vec![Problem::new(&file, None, error.message())]
+}
+
+/// "Download as a folder (.zip)": the course folder a version or draft was made from.
+pub async fn download(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, VersionId)>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, version) = path.into_inner();
+    let (db, work) = (&ctx.state.db, &ctx.state.course_work);
+    let found = crate::courses::folder::download(db, work, version, organisation.id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/zip"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", found.file_name),
+        ))
+        .insert_header((CACHE_CONTROL, "private, no-cache"))
+        .body(found.zip))
 }
 
 pub async fn publish_draft(

@@ -21,6 +21,7 @@ mod client_address;
 mod cohorts;
 mod cosigning;
 mod course_check;
+mod course_folders;
 mod course_publish;
 mod course_upload;
 mod crash;

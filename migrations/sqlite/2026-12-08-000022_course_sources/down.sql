@@ -1,0 +1,2 @@
+DROP TABLE version_files;
+DROP TABLE source_blobs;
