@@ -31,10 +31,12 @@ pub enum Action {
     CosignRefused,
     CosignWithdrawn,
     EndorsementRevoked,
+    DraftCreated,
+    DraftDiscarded,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::CoursePublished,
         Action::RoleGranted,
         Action::RoleRevoked,
@@ -52,6 +54,8 @@ impl Action {
         Action::CosignRefused,
         Action::CosignWithdrawn,
         Action::EndorsementRevoked,
+        Action::DraftCreated,
+        Action::DraftDiscarded,
     ];
 
     pub fn code(self) -> &'static str {
@@ -73,6 +77,8 @@ impl Action {
             Action::CosignRefused => "cosign.refused",
             Action::CosignWithdrawn => "cosign.withdrawn",
             Action::EndorsementRevoked => "endorsement.revoked",
+            Action::DraftCreated => "draft.created",
+            Action::DraftDiscarded => "draft.discarded",
         }
     }
 

@@ -43,6 +43,7 @@ pub mod reports;
 pub mod secrets;
 pub mod spreadsheet;
 pub mod startup;
+pub mod studio;
 pub mod telemetry;
 pub mod templates;
 pub mod web;

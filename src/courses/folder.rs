@@ -8,9 +8,8 @@ use std::io::{Cursor, Write};
 
 use sha2::{Digest, Sha256};
 
-use super::publish::CourseError;
 use super::source::{SourceFiles, hex};
-use crate::bounded::Bounded;
+use crate::bounded::{Bounded, WorkError};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::model::ids::{OrganisationId, VersionId};
 
@@ -33,6 +32,18 @@ pub fn keep(
     db::sources::keep(conn, version, &rows)
 }
 
+/// Why a folder could not be downloaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Every slot for course work is taken, or zipping ran out of time (`bounded`).
+    #[error(transparent)]
+    Work(#[from] WorkError),
+    #[error("zipping the folder failed: {0}")]
+    Zip(String),
+}
+
 /// A course folder as a zip to download.
 #[derive(Debug)]
 pub struct Download {
@@ -50,7 +61,7 @@ pub async fn download(
     work: &Bounded,
     version: VersionId,
     organisation: OrganisationId,
-) -> Result<Option<Download>, CourseError> {
+) -> Result<Option<Download>, DownloadError> {
     let found = db
         .read(move |conn| {
             let Some(owner) = db::sources::owner(conn, version)? else {
@@ -74,7 +85,7 @@ pub async fn download(
     let zip = work
         .run(move || zip_folder(&folder, &SourceFiles { files }))
         .await?
-        .map_err(|e| CourseError::Internal(e.to_string()))?;
+        .map_err(|e| DownloadError::Zip(e.to_string()))?;
     Ok(Some(Download { file_name, zip }))
 }
 

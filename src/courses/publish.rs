@@ -212,16 +212,48 @@ pub async fn create_draft(
     by: UserId,
     now: NaiveDateTime,
 ) -> Result<(Outcome, String), CourseError> {
-    let (prepared, files) = work
+    let prepared = work
         .run(move || {
             let files = SourceFiles::from_zip(&archive)?;
             drop(archive);
-            let source = check::check(&files, None).map_err(CourseError::Invalid)?;
-            drop(files);
-            let prepared = prepare(&source).map_err(CourseError::Invalid)?;
-            Ok::<_, CourseError>((prepared, source.files))
+            checked_and_prepared(files)
         })
         .await??;
+    store_draft(db, prepared, organisation, note, by, now).await
+}
+
+/// The same for a folder already in memory (a draft of the course studio).
+pub async fn draft_from_files(
+    db: &Db,
+    work: &Bounded,
+    files: SourceFiles,
+    organisation: OrganisationId,
+    note: &str,
+    by: UserId,
+    now: NaiveDateTime,
+) -> Result<(Outcome, String), CourseError> {
+    let prepared = work.run(move || checked_and_prepared(files)).await??;
+    store_draft(db, prepared, organisation, note, by, now).await
+}
+
+/// Checks and prepares a folder: CPU and memory, for a bounded blocking thread.
+fn checked_and_prepared(files: SourceFiles) -> Result<(PreparedVersion, SourceFiles), CourseError> {
+    let source = check::check(&files, None).map_err(CourseError::Invalid)?;
+    drop(files);
+    let prepared = prepare(&source).map_err(CourseError::Invalid)?;
+    Ok((prepared, source.files))
+}
+
+/// Stores a prepared folder as a draft version of a course of `organisation` (or one
+/// below it), with a private preview link; returns the link's token with the outcome.
+async fn store_draft(
+    db: &Db,
+    (prepared, files): (PreparedVersion, SourceFiles),
+    organisation: OrganisationId,
+    note: &str,
+    by: UserId,
+    now: NaiveDateTime,
+) -> Result<(Outcome, String), CourseError> {
     let note = note.trim().chars().take(200).collect::<String>();
     let token = random_token();
     let preview = digest(&token);

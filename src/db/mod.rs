@@ -11,6 +11,7 @@ pub mod certificates;
 pub mod cohorts;
 pub mod cosigning;
 pub mod courses;
+pub mod drafts;
 pub mod error;
 pub mod learning;
 pub mod migrations;

@@ -209,6 +209,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    drafts (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        course_slug -> Text,
+        base_version_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    draft_files (draft_id, path) {
+        draft_id -> BigInt,
+        path -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(draft_files -> drafts (draft_id));
+diesel::joinable!(draft_files -> source_blobs (hash));
+diesel::joinable!(drafts -> organisations (organisation_id));
 diesel::joinable!(version_files -> course_versions (version_id));
 diesel::joinable!(version_files -> source_blobs (hash));
 diesel::joinable!(courses -> organisations (organisation_id));
@@ -362,6 +386,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     media,
     source_blobs,
     version_files,
+    drafts,
+    draft_files,
     chapter_progress,
     enrolments,
     chapter_bits,

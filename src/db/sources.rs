@@ -24,19 +24,7 @@ pub fn keep(
         return Ok(());
     }
     for (path, hash, bytes) in files {
-        let known: i64 = source_blobs::table
-            .filter(source_blobs::hash.eq(*hash))
-            .count()
-            .get_result(conn)?;
-        if known == 0 {
-            // Two versions stored at once may both find the blob missing: the second
-            // insert changes nothing.
-            let blob = (source_blobs::hash.eq(*hash), source_blobs::bytes.eq(*bytes));
-            on_backend!(conn, |c| diesel::insert_into(source_blobs::table)
-                .values(blob)
-                .on_conflict_do_nothing()
-                .execute(c))?;
-        }
+        put_blob(conn, hash, bytes)?;
         diesel::insert_into(version_files::table)
             .values((
                 version_files::version_id.eq(version),
@@ -95,4 +83,21 @@ pub fn with_folder(
         .select(version_files::version_id)
         .distinct()
         .load(conn)?)
+}
+
+/// Stores a file's bytes under their SHA-256 `hash`, unless they are stored already.
+pub fn put_blob(conn: &mut DbConnection, hash: &str, bytes: &[u8]) -> Result<(), DbError> {
+    let known: i64 = source_blobs::table
+        .filter(source_blobs::hash.eq(hash))
+        .count()
+        .get_result(conn)?;
+    if known == 0 {
+        // Two writers may both find the blob missing: the second insert changes nothing.
+        let blob = (source_blobs::hash.eq(hash), source_blobs::bytes.eq(bytes));
+        on_backend!(conn, |c| diesel::insert_into(source_blobs::table)
+            .values(blob)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
+    Ok(())
 }

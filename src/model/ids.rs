@@ -62,6 +62,10 @@ id!(
     VersionId(i64)
 );
 id!(
+    /// A draft in the course studio: a course folder being edited in the browser.
+    DraftId(i64)
+);
+id!(
     /// An attempt at a course's final assessment (`/final/{id}/…`).
     AttemptId(i64)
 );

@@ -292,3 +292,27 @@ impl From<crate::courses::publish::CourseError> for WebError {
         }
     }
 }
+
+/// A conflicting save is shown by its handler (both texts, 409); what reaches here is a
+/// draft or chapter that is not the publisher's, or the database.
+impl From<crate::studio::StudioError> for WebError {
+    fn from(error: crate::studio::StudioError) -> Self {
+        use crate::studio::StudioError;
+        match error {
+            StudioError::NotFound => Self::NotFound,
+            StudioError::Conflict(_) => Self::Conflict("studio-conflict"),
+            StudioError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::courses::folder::DownloadError> for WebError {
+    fn from(error: crate::courses::folder::DownloadError) -> Self {
+        use crate::courses::folder::DownloadError;
+        match error {
+            DownloadError::Db(e) => e.into(),
+            DownloadError::Work(e) => e.into(),
+            DownloadError::Zip(cause) => WebError::Internal(cause),
+        }
+    }
+}

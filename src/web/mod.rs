@@ -25,6 +25,7 @@ pub mod render;
 pub mod reports;
 pub mod signing;
 pub mod state;
+pub mod studio;
 pub mod workspaces;
 
 use actix_web::web::{ServiceConfig, get, post, resource, scope};
@@ -174,6 +175,24 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route(
             "/publish/{org}/versions/{version}/course.zip",
             get().to(publisher::download),
+        )
+        .route(
+            "/publish/{org}/versions/{version}/edit",
+            post().to(studio::edit),
+        )
+        .route("/publish/{org}/studio/{draft}", get().to(studio::draft))
+        .service(
+            resource("/publish/{org}/studio/{draft}/chapters/{chapter}")
+                .get(studio::chapter)
+                .post(studio::save_chapter),
+        )
+        .route(
+            "/publish/{org}/studio/{draft}/preview",
+            post().to(studio::preview),
+        )
+        .route(
+            "/publish/{org}/studio/{draft}/discard",
+            post().to(studio::discard),
         )
         .route(
             "/publish/{org}/drafts/{version}/publish",

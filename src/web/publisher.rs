@@ -25,12 +25,14 @@ pub async fn workspace(
         ctx, organisation, ..
     } = scope;
     let (tree, versions) = crate::courses::workspace::of(&ctx.state.db, organisation.id).await?;
+    let drafts = crate::studio::drafts(&ctx.state.db, organisation.id).await?;
     ctx.render_form_page(
         "publisher/workspace.html",
         &WorkspacePage {
             organisation: &organisation,
             tree,
             versions,
+            drafts,
             published: query.published,
         },
     )
@@ -43,6 +45,7 @@ struct WorkspacePage<'a> {
     organisation: &'a crate::organisations::Organisation,
     tree: Vec<crate::organisations::TreeEntry>,
     versions: Vec<crate::courses::workspace::Listed>,
+    drafts: Vec<crate::studio::Draft>,
     published: Option<i32>,
 }
 
@@ -157,7 +160,7 @@ struct ReportPage<'a> {
     unchanged: Option<i32>,
 }
 
-fn report(
+pub(super) fn report(
     ctx: &super::extract::Ctx,
     organisation: &crate::organisations::Organisation,
     problems: &[Problem],
@@ -192,7 +195,7 @@ fn report(
     ctx.render_status(status, "publisher/report.html", &page)
 }
 
-fn source_problem(error: &SourceError) -> Vec<Problem> {
+pub(super) fn source_problem(error: &SourceError) -> Vec<Problem> {
     let file = match error {
         SourceError::FileTooLarge(path) | SourceError::PathEscapes(path) => path.clone(),
         _ => String::new(),

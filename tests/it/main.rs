@@ -43,4 +43,5 @@ mod security;
 mod sessions;
 mod snapshots;
 mod spreadsheets;
+mod studio;
 mod uploads;

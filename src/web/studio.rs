@@ -1,0 +1,276 @@
+//! The course studio's pages: a draft with its chapters and what the checker finds, one
+//! chapter's Khmer and English side by side, "Check and preview", and discarding. Plain
+//! forms: nothing needs JavaScript.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::error::WebError;
+use super::extract::{CsrfForm, Ctx, NoFields, OrgRole, Publisher};
+use super::publisher::report;
+use super::render::see_other;
+use crate::courses::Problem;
+use crate::courses::publish::CourseError;
+use crate::i18n::Lang;
+use crate::model::ids::{DraftId, VersionId};
+use crate::organisations::Organisation;
+use crate::studio::chapters::{ChapterEntry, ChapterForm};
+use crate::studio::{self, Draft, PreviewError, StudioError};
+
+/// "Edit" on a version: starts a draft from it.
+pub async fn edit(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, VersionId)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, version) = path.into_inner();
+    let id = studio::start(
+        &ctx.state.db,
+        organisation.id,
+        version,
+        ctx.actor(),
+        ctx.state.now(),
+    )
+    .await?;
+    Ok(see_other(draft_url(&organisation, id)))
+}
+
+fn draft_url(organisation: &Organisation, id: DraftId) -> String {
+    format!("/publish/{}/studio/{id}", organisation.slug)
+}
+
+/// A draft's page: its chapters, and every problem the checker finds, in the publisher's
+/// language.
+#[derive(Serialize)]
+struct DraftPage<'a> {
+    organisation: &'a Organisation,
+    draft: Draft,
+    chapters: Vec<ChapterEntry>,
+    problems: Vec<String>,
+}
+
+pub async fn draft(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId)>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, id) = path.into_inner();
+    let overview = studio::overview(&ctx.state.db, organisation.id, id).await?;
+    ctx.render_form_page(
+        "studio/draft.html",
+        &DraftPage {
+            organisation: &organisation,
+            draft: overview.draft,
+            chapters: overview.chapters,
+            problems: described(&overview.problems, ctx.lang),
+        },
+    )
+}
+
+fn described(problems: &[Problem], lang: Lang) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| p.describe(lang).trim_start_matches(": ").to_owned())
+        .collect()
+}
+
+/// One chapter's form. `problems` are the checker's findings by field: a problem of the
+/// Khmer file sits beside the Khmer text, its title or minutes beside those fields.
+#[derive(Serialize)]
+struct ChapterPage<'a> {
+    organisation: &'a Organisation,
+    draft: Draft,
+    key: String,
+    number: String,
+    form: ChapterForm,
+    problems: HashMap<&'static str, Vec<String>>,
+    saved: bool,
+    /// On a conflicting save: the chapter as someone else saved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    theirs: Option<ChapterForm>,
+}
+
+impl<'a> ChapterPage<'a> {
+    fn of(
+        organisation: &'a Organisation,
+        page: studio::ChapterPage,
+        lang: Lang,
+        saved: bool,
+    ) -> Self {
+        let mut problems: HashMap<&'static str, Vec<String>> = HashMap::new();
+        for problem in &page.problems {
+            let language = if problem.file == page.files.km {
+                "km"
+            } else {
+                "en"
+            };
+            let field = match (problem.message, language) {
+                ("check-chapter-title", "km") => "title_km",
+                ("check-chapter-title", _) => "title_en",
+                ("check-minutes", _) => "minutes",
+                (_, "km") => "body_km",
+                _ => "body_en",
+            };
+            let text = crate::i18n::translate_with(lang, problem.message, &problem.args);
+            let text = match problem.line {
+                Some(line) => format!(
+                    "{} {line}: {text}",
+                    crate::i18n::translate(lang, "studio-line")
+                ),
+                None => text,
+            };
+            problems.entry(field).or_default().push(text);
+        }
+        Self {
+            organisation,
+            draft: page.draft,
+            key: page.key,
+            number: page.files.number,
+            form: page.form,
+            problems,
+            saved,
+            theirs: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+pub async fn chapter(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId, String)>,
+    query: web::Query<Saved>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, id, key) = path.into_inner();
+    let page = studio::chapter(&ctx.state.db, organisation.id, id, key).await?;
+    let saved = query.saved.is_some();
+    ctx.render_form_page(
+        "studio/chapter.html",
+        &ChapterPage::of(&organisation, page, ctx.lang, saved),
+    )
+}
+
+/// Saves the chapter and shows it again with what the checker finds; a save that came
+/// after someone else's shows both texts and writes nothing.
+pub async fn save_chapter(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId, String)>,
+    CsrfForm(form): CsrfForm<ChapterForm>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, id, key) = path.into_inner();
+    let by = ctx.require_viewer()?.user.id;
+    let (db, now) = (&ctx.state.db, ctx.state.now());
+    let typed = form.clone();
+    match studio::save_chapter(db, organisation.id, id, key.clone(), form, by, now).await {
+        Ok(page) if page.problems.is_empty() => Ok(see_other(format!(
+            "{}/chapters/{key}?saved=1",
+            draft_url(&organisation, id)
+        ))),
+        // Saved, with problems: the form as typed (a word the file cannot hold, such as
+        // minutes that are not a number, included) with each problem beside its field.
+        Ok(saved) => {
+            let mut page = ChapterPage::of(&organisation, saved, ctx.lang, false);
+            page.form = ChapterForm {
+                base_km: page.form.base_km.clone(),
+                base_en: page.form.base_en.clone(),
+                ..typed
+            };
+            let page = ctx.form_page_with(&page)?;
+            ctx.render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "studio/chapter.html",
+                &page,
+            )
+        }
+        Err(StudioError::Conflict(conflict)) => {
+            conflicting(&ctx, &organisation, id, key, *conflict).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The form again with what was typed, the other person's text beside it, and the
+/// digests of their version, so that saving again is a decision, not an accident.
+async fn conflicting(
+    ctx: &Ctx,
+    organisation: &Organisation,
+    id: DraftId,
+    key: String,
+    conflict: studio::Conflict,
+) -> Result<HttpResponse, WebError> {
+    let current = studio::chapter(&ctx.state.db, organisation.id, id, key).await?;
+    let mut page = ChapterPage::of(organisation, current, ctx.lang, false);
+    let studio::Conflict { theirs, mut yours } = conflict;
+    yours.base_km.clone_from(&theirs.base_km);
+    yours.base_en.clone_from(&theirs.base_en);
+    page.form = yours;
+    page.theirs = Some(theirs);
+    let page = ctx.form_page_with(&page)?;
+    ctx.render_status(StatusCode::CONFLICT, "studio/chapter.html", &page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoteForm {
+    note: String,
+}
+
+/// "Check and preview": the check report of the draft's folder, with the preview link and
+/// the button to publish, exactly as for an upload.
+pub async fn preview(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId)>,
+    CsrfForm(form): CsrfForm<NoteForm>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, id) = path.into_inner();
+    let by = ctx.require_viewer()?.user.id;
+    let (db, work, now) = (&ctx.state.db, &ctx.state.course_work, ctx.state.now());
+    match studio::preview(db, work, organisation.id, id, &form.note, by, now).await {
+        Ok(done) => report(&ctx, &organisation, &[], Some(done)),
+        Err(PreviewError::Course(CourseError::Invalid(found))) => {
+            report(&ctx, &organisation, &found, None)
+        }
+        Err(PreviewError::Course(other)) => Err(other.into()),
+        Err(PreviewError::Studio(other)) => Err(other.into()),
+    }
+}
+
+pub async fn discard(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, id) = path.into_inner();
+    studio::discard(
+        &ctx.state.db,
+        organisation.id,
+        id,
+        ctx.actor(),
+        ctx.state.now(),
+    )
+    .await?;
+    Ok(see_other(format!("/publish/{}", organisation.slug)))
+}
