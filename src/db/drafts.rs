@@ -50,13 +50,7 @@ pub fn start_from(
         .select((version_files::path, version_files::hash))
         .load(conn)?;
     for (path, hash) in files {
-        diesel::insert_into(draft_files::table)
-            .values((
-                draft_files::draft_id.eq(id),
-                draft_files::path.eq(path),
-                draft_files::hash.eq(hash),
-            ))
-            .execute(conn)?;
+        insert_file(conn, id, &path, &hash)?;
     }
     Ok(id)
 }
@@ -119,6 +113,15 @@ pub fn set_file(
             .filter(draft_files::path.eq(path)),
     )
     .execute(conn)?;
+    insert_file(conn, id, path, hash)
+}
+
+fn insert_file(
+    conn: &mut DbConnection,
+    id: DraftId,
+    path: &str,
+    hash: &str,
+) -> Result<(), DbError> {
     diesel::insert_into(draft_files::table)
         .values((
             draft_files::draft_id.eq(id),
