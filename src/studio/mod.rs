@@ -10,6 +10,7 @@
 //! Only publishers of the course's organisation (or one above it) see or change its drafts.
 
 pub mod chapters;
+pub mod settings;
 
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
@@ -22,6 +23,7 @@ use crate::courses::{Problem, check};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::model::ids::{DraftId, OrganisationId, UserId, VersionId};
 use chapters::{ChapterEntry, ChapterFiles, ChapterForm};
+use settings::SettingsForm;
 
 pub use crate::db::drafts::DraftRow as Draft;
 
@@ -33,16 +35,18 @@ pub enum StudioError {
     NotFound,
     /// Someone else saved the chapter since the form was filled: nothing was written.
     #[error("the chapter was saved by someone else meanwhile")]
-    Conflict(Box<Conflict>),
+    Conflict(Box<Conflict<ChapterForm>>),
+    #[error("the settings were saved by someone else meanwhile")]
+    SettingsConflict(Box<Conflict<SettingsForm>>),
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
-/// A save that came too late: the chapter as it is now, and as it was typed.
+/// A save that came too late: the form as the files hold it now, and as it was typed.
 #[derive(Debug)]
-pub struct Conflict {
-    pub theirs: ChapterForm,
-    pub yours: ChapterForm,
+pub struct Conflict<F> {
+    pub theirs: F,
+    pub yours: F,
 }
 
 /// The draft `id`, when `root`'s publishers may work on it.
@@ -205,23 +209,95 @@ pub async fn save_chapter(
         }
         let untouched = chapters::write(&files, &at, &chapters::read(&files, &at));
         let (km, en) = chapters::write(&files, &at, &form);
-        let mut changed = false;
-        for (path, text, before) in [(&at.km, km, untouched.0), (&at.en, en, untouched.1)] {
-            if text == before {
-                continue;
-            }
-            let hash = hex(&Sha256::digest(text.as_bytes()));
-            db::sources::put_blob(conn, &hash, text.as_bytes())?;
-            db::drafts::set_file(conn, id, path, &hash)?;
-            changed = true;
-        }
-        if changed {
-            db::drafts::touch(conn, id, Some(by), now)?;
-        }
-        Ok(())
+        let changes = [(&at.km, km, untouched.0), (&at.en, en, untouched.1)];
+        write_changed(conn, id, &changes, by, now)
     })
     .await?;
     chapter(db, root, id, key).await
+}
+
+/// Writes each file whose text differs from what an unchanged form would write (so a file
+/// nobody changed stays byte for byte as it was), and records who changed the draft.
+fn write_changed(
+    conn: &mut DbConnection,
+    id: DraftId,
+    changes: &[(&String, String, String)],
+    by: UserId,
+    now: NaiveDateTime,
+) -> Result<(), StudioError> {
+    let mut changed = false;
+    for (path, text, before) in changes {
+        if text == before {
+            continue;
+        }
+        let hash = hex(&Sha256::digest(text.as_bytes()));
+        db::sources::put_blob(conn, &hash, text.as_bytes())?;
+        db::drafts::set_file(conn, id, path, &hash)?;
+        changed = true;
+    }
+    if changed {
+        db::drafts::touch(conn, id, Some(by), now)?;
+    }
+    Ok(())
+}
+
+/// The settings form: `course.toml` as the draft holds it, and what the checker finds in it.
+#[derive(Debug)]
+pub struct SettingsPage {
+    pub draft: Draft,
+    pub form: SettingsForm,
+    pub problems: Vec<Problem>,
+}
+
+pub async fn settings(
+    db: &Db,
+    root: OrganisationId,
+    id: DraftId,
+) -> Result<SettingsPage, StudioError> {
+    let (draft, files) = db
+        .read(move |conn| {
+            let draft = owned(conn, root, id)?;
+            Ok::<_, StudioError>((draft, folder(conn, id)?))
+        })
+        .await?;
+    let form = settings::read(&files);
+    let problems = checked(files)
+        .await
+        .into_iter()
+        .filter(|p| p.file == settings::FILE)
+        .collect();
+    Ok(SettingsPage {
+        draft,
+        form,
+        problems,
+    })
+}
+
+/// Saves the settings form into `course.toml`, as `save_chapter` saves a chapter.
+pub async fn save_settings(
+    db: &Db,
+    root: OrganisationId,
+    id: DraftId,
+    form: SettingsForm,
+    by: UserId,
+    now: NaiveDateTime,
+) -> Result<SettingsPage, StudioError> {
+    db.write(move |conn| {
+        owned(conn, root, id)?;
+        let files = folder(conn, id)?;
+        if form.base != chapters::digest(&files, settings::FILE) {
+            return Err(StudioError::SettingsConflict(Box::new(Conflict {
+                theirs: settings::read(&files),
+                yours: form,
+            })));
+        }
+        let path = settings::FILE.to_owned();
+        let before = settings::write(&files, &settings::read(&files));
+        let text = settings::write(&files, &form);
+        write_changed(conn, id, &[(&path, text, before)], by, now)
+    })
+    .await?;
+    settings(db, root, id).await
 }
 
 /// Discards a draft: its files go (the versions that hold the same files keep them).

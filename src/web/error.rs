@@ -300,7 +300,9 @@ impl From<crate::studio::StudioError> for WebError {
         use crate::studio::StudioError;
         match error {
             StudioError::NotFound => Self::NotFound,
-            StudioError::Conflict(_) => Self::Conflict("studio-conflict"),
+            StudioError::Conflict(_) | StudioError::SettingsConflict(_) => {
+                Self::Conflict("studio-conflict")
+            }
             StudioError::Db(e) => e.into(),
         }
     }

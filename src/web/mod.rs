@@ -186,6 +186,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .get(studio::chapter)
                 .post(studio::save_chapter),
         )
+        .service(
+            resource("/publish/{org}/studio/{draft}/settings")
+                .get(studio::settings_form)
+                .post(studio::save_settings),
+        )
         .route(
             "/publish/{org}/studio/{draft}/preview",
             post().to(studio::preview),

@@ -18,6 +18,7 @@ use crate::i18n::Lang;
 use crate::model::ids::{DraftId, VersionId};
 use crate::organisations::Organisation;
 use crate::studio::chapters::{ChapterEntry, ChapterForm};
+use crate::studio::settings::{self, SettingsForm};
 use crate::studio::{self, Draft, PreviewError, StudioError};
 
 /// "Edit" on a version: starts a draft from it.
@@ -213,7 +214,7 @@ async fn conflicting(
     organisation: &Organisation,
     id: DraftId,
     key: String,
-    conflict: studio::Conflict,
+    conflict: studio::Conflict<ChapterForm>,
 ) -> Result<HttpResponse, WebError> {
     let current = studio::chapter(&ctx.state.db, organisation.id, id, key).await?;
     let mut page = ChapterPage::of(organisation, current, ctx.lang, false);
@@ -273,4 +274,102 @@ pub async fn discard(
     )
     .await?;
     Ok(see_other(format!("/publish/{}", organisation.slug)))
+}
+
+/// The settings form, with each problem of `course.toml` beside its field (those the form
+/// does not show, such as the organisations, above it).
+#[derive(Serialize)]
+struct SettingsPage<'a> {
+    organisation: &'a Organisation,
+    draft: Draft,
+    form: SettingsForm,
+    problems: HashMap<&'static str, Vec<String>>,
+    other_problems: Vec<String>,
+    saved: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    theirs: Option<SettingsForm>,
+}
+
+impl<'a> SettingsPage<'a> {
+    fn of(
+        organisation: &'a Organisation,
+        page: studio::SettingsPage,
+        lang: Lang,
+        saved: bool,
+    ) -> Self {
+        let mut problems: HashMap<&'static str, Vec<String>> = HashMap::new();
+        let mut other_problems = Vec::new();
+        for problem in &page.problems {
+            let text = crate::i18n::translate_with(lang, problem.message, &problem.args);
+            match settings::field_of(problem.message, &problem.args) {
+                Some(field) => problems.entry(field).or_default().push(text),
+                None => other_problems.push(text),
+            }
+        }
+        Self {
+            organisation,
+            draft: page.draft,
+            form: page.form,
+            problems,
+            other_problems,
+            saved,
+            theirs: None,
+        }
+    }
+}
+
+pub async fn settings_form(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId)>,
+    query: web::Query<Saved>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, id) = path.into_inner();
+    let page = studio::settings(&ctx.state.db, organisation.id, id).await?;
+    let saved = query.saved.is_some();
+    ctx.render_form_page(
+        "studio/settings.html",
+        &SettingsPage::of(&organisation, page, ctx.lang, saved),
+    )
+}
+
+/// Saves the settings as `save_chapter` saves a chapter: problems beside their fields
+/// (422, the form as typed), a late save told and nothing overwritten (409).
+pub async fn save_settings(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId)>,
+    CsrfForm(form): CsrfForm<SettingsForm>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, id) = path.into_inner();
+    let by = ctx.require_viewer()?.user.id;
+    let (db, now) = (&ctx.state.db, ctx.state.now());
+    let typed = form.clone();
+    let (status, page, theirs) =
+        match studio::save_settings(db, organisation.id, id, form, by, now).await {
+            Ok(page) if page.problems.is_empty() => {
+                return Ok(see_other(format!(
+                    "{}/settings?saved=1",
+                    draft_url(&organisation, id)
+                )));
+            }
+            Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page, None),
+            Err(StudioError::SettingsConflict(conflict)) => {
+                let page = studio::settings(db, organisation.id, id).await?;
+                (StatusCode::CONFLICT, page, Some(conflict.theirs))
+            }
+            Err(other) => return Err(other.into()),
+        };
+    let mut page = SettingsPage::of(&organisation, page, ctx.lang, false);
+    page.form = SettingsForm {
+        base: page.form.base.clone(),
+        ..typed
+    };
+    page.theirs = theirs;
+    let page = ctx.form_page_with(&page)?;
+    ctx.render_status(status, "studio/settings.html", &page)
 }

@@ -15,6 +15,7 @@ both_backends!(
     a_save_with_problems_keeps_every_word_and_names_each_problem_beside_its_field,
     the_second_of_two_saves_of_one_chapter_is_told_and_overwrites_nothing,
     drafts_belong_to_their_organisation,
+    the_settings_are_edited_in_a_form_and_checked_as_saved,
 );
 
 /// Version 1 of the minimal course, published by test-ministry's publisher.
@@ -44,12 +45,14 @@ async fn edit(publisher: &Browser) -> String {
 /// The fields of the chapter form as the page fills them: inputs and textareas.
 fn fields(html: &str) -> Vec<(String, String)> {
     let doc = Html::parse_document(html);
-    let form =
-        Selector::parse("form[action*='/chapters/'] input, form[action*='/chapters/'] textarea")
-            .unwrap();
+    let form = Selector::parse("main form input, main form textarea").unwrap();
     doc.select(&form)
         .filter_map(|e| {
             let name = e.value().attr("name")?.to_owned();
+            // A box not ticked is not sent.
+            if e.value().attr("type") == Some("checkbox") && e.value().attr("checked").is_none() {
+                return None;
+            }
             let value = match e.value().name() {
                 "textarea" => e.text().collect::<String>(),
                 _ => e.value().attr("value").unwrap_or_default().to_owned(),
@@ -303,4 +306,69 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
         .into_iter()
         .map(|entry| entry.action)
         .collect()
+}
+
+async fn the_settings_are_edited_in_a_form_and_checked_as_saved(backend: Backend) {
+    let app = spawn!(backend);
+    let publisher = published(&app).await;
+    let draft = edit(&publisher).await;
+    let page = format!("{draft}/settings");
+    let (status, html) = publisher.get_html(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    let filled = fields(&html);
+    assert_eq!(field(&filled, "title_en"), "A test course");
+    assert_eq!(field(&filled, "pass_mark"), "80");
+
+    // A pass mark that is not a number and a missing Khmer title: told beside each field,
+    // the form as typed, the rest saved.
+    let response = save(
+        &publisher,
+        &page,
+        &filled,
+        &[
+            ("pass_mark", "eighty"),
+            ("title_km", ""),
+            ("summary_en", "Shorter."),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert_eq!(field(&fields(&html), "pass_mark"), "eighty");
+    for name in ["pass_mark", "title_km"] {
+        assert!(
+            !texts(&html, &format!("#{name}-problems .error")).is_empty(),
+            "no problem beside {name}: {html}"
+        );
+    }
+    let (_, again) = publisher.get_html(&page).await;
+    assert_eq!(field(&fields(&again), "summary_en"), "Shorter.");
+
+    // Corrected: saved, and "Check and preview" carries the new pass mark.
+    let again = fields(&again);
+    let response = save(
+        &publisher,
+        &page,
+        &again,
+        &[("pass_mark", "70"), ("title_km", "វគ្គសាកល្បង")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = publisher
+        .submit(&draft, &format!("{draft}/preview"), &[("note", "Easier")])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report = response.text().await.unwrap();
+    let action = attribute(&report, "form[action$='/publish']", "action");
+    publisher
+        .submit("/publish/test-ministry", &action, &[])
+        .await;
+    let (_, workspace) = publisher.get_html("/publish/test-ministry").await;
+    let link = attribute(&workspace, "td a[download]", "href");
+    let zip = publisher.get(&link).await.bytes().await.unwrap();
+    let folder = sala::courses::source::SourceFiles::from_zip(&zip).unwrap();
+    let toml = folder.text("course.toml").unwrap();
+    assert!(toml.contains("pass_mark = 70"), "{toml}");
+    assert!(toml.contains("# Who signs"), "the comments stay: {toml}");
+    assert!(!toml.contains("final_from_start"), "{toml}");
 }
