@@ -1,10 +1,11 @@
 //! A chapter as the studio's form shows it: its two language files (`chapters/NN-key.km.md`
 //! and `.en.md`, see `docs/course-format.md`) side by side, and the form written back into
-//! those files. Whatever the form does not show (a video, its transcript) stays in the
-//! file as it was.
+//! those files. Whatever the form does not show (a video, its transcript, a comment) stays
+//! in the file as it was.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use toml_edit::{DocumentMut, Item, value};
 
 use crate::courses::source::{SourceFiles, hex};
 
@@ -126,9 +127,10 @@ pub fn write(files: &SourceFiles, at: &ChapterFiles, form: &ChapterForm) -> (Str
     )
 }
 
-/// A chapter file's front matter (TOML between `+++` lines) and its Markdown body.
+/// A chapter file's front matter (TOML between `+++` lines, edited in place with
+/// `toml_edit` so that its comments and order stay) and its Markdown body.
 struct Parsed {
-    front: toml::Table,
+    front: DocumentMut,
     body: String,
 }
 
@@ -151,7 +153,7 @@ impl Parsed {
                     .to_owned(),
             },
             None => Self {
-                front: toml::Table::new(),
+                front: DocumentMut::new(),
                 body: text,
             },
         }
@@ -160,26 +162,25 @@ impl Parsed {
     fn string(&self, key: &str) -> String {
         self.front
             .get(key)
-            .and_then(toml::Value::as_str)
+            .and_then(Item::as_str)
             .unwrap_or_default()
             .to_owned()
     }
 
     fn minutes(&self) -> Option<String> {
-        match self.front.get("minutes")? {
-            toml::Value::Integer(n) => Some(n.to_string()),
-            toml::Value::String(s) => Some(s.clone()),
-            _ => None,
-        }
+        let item = self.front.get("minutes")?;
+        item.as_integer()
+            .map(|n| n.to_string())
+            .or_else(|| item.as_str().map(str::to_owned))
     }
 
-    fn set(&mut self, key: &str, value: &str) {
-        let value = value.trim();
-        if value.is_empty() {
-            self.front.remove(key);
-        } else {
-            self.front
-                .insert(key.to_owned(), toml::Value::String(value.to_owned()));
+    fn set(&mut self, key: &str, text: &str) {
+        match text.trim() {
+            "" => {
+                self.front.remove(key);
+            }
+            text if self.string(key) != text => self.front[key] = value(text),
+            _ => {}
         }
     }
 
@@ -188,10 +189,8 @@ impl Parsed {
     /// minutes, and the page that answers the save shows what was typed.
     fn set_minutes(&mut self, raw: &str) {
         match raw.trim().parse::<i64>() {
-            Ok(n) => {
-                self.front
-                    .insert("minutes".to_owned(), toml::Value::Integer(n));
-            }
+            Ok(n) if self.front.get("minutes").and_then(Item::as_integer) == Some(n) => {}
+            Ok(n) => self.front["minutes"] = value(n),
             Err(_) => {
                 self.front.remove("minutes");
             }
@@ -199,21 +198,11 @@ impl Parsed {
     }
 
     fn text(&self) -> String {
-        // `title` and `minutes` first, as the course format writes them; then the rest.
-        let mut ordered = toml::Table::new();
-        for key in ["title", "minutes"] {
-            if let Some(value) = self.front.get(key) {
-                ordered.insert(key.to_owned(), value.clone());
-            }
-        }
-        for (key, value) in &self.front {
-            if !ordered.contains_key(key) {
-                ordered.insert(key.clone(), value.clone());
-            }
-        }
-        let mut front = toml::to_string(&ordered).unwrap_or_default();
+        let mut front = self.front.to_string();
         if front.is_empty() {
             // Two `+++` lines around nothing: still settings, every one of them missing.
+            front.push('\n');
+        } else if !front.ends_with('\n') {
             front.push('\n');
         }
         let body = self.body.replace("\r\n", "\n");
@@ -233,7 +222,7 @@ mod tests {
         );
         files.files.insert(
             "chapters/02-latrines.en.md".into(),
-            "+++\ntitle = \"Latrines\"\nminutes = 5\n\n[video]\nurl = \"https://example.org/v.mp4\"\nsize_mb = 3.0\ntranscript = \"Words.\"\n+++\n\nA gentle slope.\n"
+            "+++\n# Checked by the ministry.\ntitle = \"Latrines\"\nminutes = 5\n\n[video]\nurl = \"https://example.org/v.mp4\"\nsize_mb = 3.0\ntranscript = \"Words.\"\n+++\n\nA gentle slope.\n"
                 .into(),
         );
         files
@@ -262,6 +251,16 @@ mod tests {
         assert!(
             en.contains("transcript = \"Words.\""),
             "the video stays: {en}"
+        );
+        assert!(
+            en.contains("# Checked by the ministry."),
+            "the comment stays: {en}"
+        );
+        let unchanged = write(&files, &at, &read(&files, &at));
+        assert_eq!(
+            unchanged.1.as_bytes(),
+            files.get(&at.en).unwrap(),
+            "an unchanged form writes the same bytes"
         );
         let mut again = SourceFiles::default();
         again.files.insert(at.km.clone(), km.into_bytes());
