@@ -132,6 +132,17 @@ fn insert_file(
     Ok(())
 }
 
+/// Removes the draft's file at `path`.
+pub fn remove_file(conn: &mut DbConnection, id: DraftId, path: &str) -> Result<(), DbError> {
+    diesel::delete(
+        draft_files::table
+            .filter(draft_files::draft_id.eq(id))
+            .filter(draft_files::path.eq(path)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Records who changed the draft last, and when.
 pub fn touch(
     conn: &mut DbConnection,

@@ -127,6 +127,126 @@ pub fn write(files: &SourceFiles, at: &ChapterFiles, form: &ChapterForm) -> (Str
     )
 }
 
+/// A change to the list of chapters. Keys never change: progress follows them from one
+/// version to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Structure {
+    /// A new chapter at the end, with its key and titles.
+    Add {
+        key: String,
+        title_km: String,
+        title_en: String,
+    },
+    /// One place earlier or later.
+    Move { key: String, earlier: bool },
+    /// The chapter's two files and its practice check go.
+    Remove { key: String },
+}
+
+/// One file a change writes: its path and new bytes, or `None` when it goes.
+pub type Write = (String, Option<Vec<u8>>);
+
+/// The files a change to the list of chapters writes: each path with its new text, or
+/// `None` for a file that goes. Chapters are numbered 01, 02 … in their new order, and a
+/// chapter's practice check (`quizzes/NN-key.toml`) moves with it.
+pub fn restructure(files: &SourceFiles, change: &Structure) -> Result<Vec<Write>, &'static str> {
+    let mut order: Vec<String> = list(files).into_iter().map(|c| c.key).collect();
+    let mut writes: Vec<Write> = Vec::new();
+    let mut new_files: Vec<(String, Vec<u8>)> = Vec::new();
+    match change {
+        Structure::Add {
+            key,
+            title_km,
+            title_en,
+        } => {
+            let valid = crate::model::organisations::Slug::parse(key)
+                .is_ok_and(|slug| slug.as_str() == key);
+            if !valid {
+                return Err("studio-key-invalid");
+            }
+            if order.contains(key) {
+                return Err("studio-key-taken");
+            }
+            if order.len() >= 99 {
+                return Err("studio-too-many-chapters");
+            }
+            order.push(key.clone());
+            for (lang, title) in [("km", title_km), ("en", title_en)] {
+                let mut parsed = Parsed::of("");
+                parsed.set("title", title);
+                parsed.set_minutes("5");
+                let path = format!("chapters/00-{key}.{lang}.md");
+                new_files.push((path, parsed.text().into_bytes()));
+            }
+        }
+        Structure::Move { key, earlier } => {
+            let at = order
+                .iter()
+                .position(|k| k == key)
+                .ok_or("studio-no-chapter")?;
+            let other = if *earlier {
+                at.checked_sub(1)
+            } else {
+                Some(at + 1).filter(|&i| i < order.len())
+            };
+            if let Some(other) = other {
+                order.swap(at, other);
+            }
+        }
+        Structure::Remove { key } => {
+            let at = order
+                .iter()
+                .position(|k| k == key)
+                .ok_or("studio-no-chapter")?;
+            order.remove(at);
+            for path in files.under("chapters").chain(files.under("quizzes")) {
+                if key_of(path).as_deref() == Some(key.as_str()) {
+                    writes.push((path.to_owned(), None));
+                }
+            }
+        }
+    }
+    // Renumber: every chapter file and practice check whose number is not its place.
+    let place = |key: &str| order.iter().position(|k| k == key).map(|i| i + 1);
+    let renamed = |path: &str| -> Option<String> {
+        let (folder, name) = path.split_once('/')?;
+        let (_, rest) = name.split_once('-')?;
+        let key = key_of(path)?;
+        Some(format!("{folder}/{:02}-{rest}", place(&key)?))
+    };
+    for path in files.under("chapters").chain(files.under("quizzes")) {
+        if writes.iter().any(|(p, _)| p == path) {
+            continue;
+        }
+        if let Some(new) = renamed(path).filter(|new| new != path) {
+            writes.push((path.to_owned(), None));
+            writes.push((new, files.get(path).map(<[u8]>::to_vec)));
+        }
+    }
+    for (path, bytes) in new_files {
+        if let Some(new) = renamed(&path) {
+            writes.push((new, Some(bytes)));
+        }
+    }
+    Ok(writes)
+}
+
+/// The chapter key a chapter file or practice check belongs to:
+/// `chapters/02-latrines.en.md` and `quizzes/02-latrines.toml` → `latrines`.
+fn key_of(path: &str) -> Option<String> {
+    let (folder, name) = path.split_once('/')?;
+    let (number, rest) = name.split_once('-')?;
+    if number.len() != 2 || !number.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let key = match folder {
+        "chapters" => rest.strip_suffix(".md")?.rsplit_once('.')?.0,
+        "quizzes" => rest.strip_suffix(".toml")?,
+        _ => return None,
+    };
+    Some(key.to_owned())
+}
+
 /// A chapter file's front matter (TOML between `+++` lines, edited in place with
 /// `toml_edit` so that its comments and order stay) and its Markdown body.
 struct Parsed {
@@ -268,6 +388,89 @@ mod tests {
         let back = read(&again, &at);
         assert_eq!(back.body_en, "A gentle, firm slope.\n");
         assert_eq!(back.title_km, "បង្គន់");
+    }
+
+    #[test]
+    fn chapters_move_go_and_come_with_their_practice_checks() {
+        let mut files = folder();
+        for (path, text) in [
+            (
+                "chapters/01-water.km.md",
+                "+++\ntitle = \"ទឹក\"\nminutes = 5\n+++\n\nក\n",
+            ),
+            (
+                "chapters/01-water.en.md",
+                "+++\ntitle = \"Water\"\nminutes = 5\n+++\n\nA\n",
+            ),
+            ("quizzes/01-water.toml", "[[questions]]\n"),
+            ("quizzes/final.toml", "[[questions]]\n"),
+        ] {
+            files.files.insert(path.into(), text.as_bytes().to_vec());
+        }
+        let apply = |files: &SourceFiles, change: &Structure| {
+            let mut out = files.clone();
+            for (path, bytes) in restructure(files, change).unwrap() {
+                match bytes {
+                    Some(bytes) => out.files.insert(path, bytes),
+                    None => out.files.remove(&path),
+                };
+            }
+            out
+        };
+        let moved = apply(
+            &files,
+            &Structure::Move {
+                key: "latrines".into(),
+                earlier: true,
+            },
+        );
+        let names: Vec<&String> = moved.files.keys().collect();
+        assert_eq!(
+            names,
+            [
+                "chapters/01-latrines.en.md",
+                "chapters/01-latrines.km.md",
+                "chapters/02-water.en.md",
+                "chapters/02-water.km.md",
+                "quizzes/02-water.toml",
+                "quizzes/final.toml",
+            ]
+        );
+        assert_eq!(
+            moved.get("chapters/01-latrines.en.md"),
+            files.get("chapters/02-latrines.en.md")
+        );
+        let removed = apply(
+            &moved,
+            &Structure::Remove {
+                key: "water".into(),
+            },
+        );
+        assert!(removed.under("quizzes").all(|p| p == "quizzes/final.toml"));
+        assert_eq!(list(&removed).len(), 1);
+        let added = apply(
+            &removed,
+            &Structure::Add {
+                key: "ramps".into(),
+                title_km: "ជម្រាល".into(),
+                title_en: "Ramps".into(),
+            },
+        );
+        assert_eq!(list(&added)[1].key, "ramps");
+        assert_eq!(list(&added)[1].number, "02");
+        assert_eq!(list(&added)[1].title_en, "Ramps");
+        let taken = Structure::Add {
+            key: "ramps".into(),
+            title_km: String::new(),
+            title_en: String::new(),
+        };
+        assert_eq!(restructure(&added, &taken), Err("studio-key-taken"));
+        let bad = Structure::Add {
+            key: "Ramps!".into(),
+            title_km: String::new(),
+            title_en: String::new(),
+        };
+        assert_eq!(restructure(&added, &bad), Err("studio-key-invalid"));
     }
 
     #[test]

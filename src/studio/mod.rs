@@ -22,7 +22,7 @@ use crate::courses::source::{SourceFiles, hex};
 use crate::courses::{Problem, check};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::model::ids::{DraftId, OrganisationId, UserId, VersionId};
-use chapters::{ChapterEntry, ChapterFiles, ChapterForm};
+use chapters::{ChapterEntry, ChapterFiles, ChapterForm, Structure};
 use settings::SettingsForm;
 
 pub use crate::db::drafts::DraftRow as Draft;
@@ -38,6 +38,10 @@ pub enum StudioError {
     Conflict(Box<Conflict<ChapterForm>>),
     #[error("the settings were saved by someone else meanwhile")]
     SettingsConflict(Box<Conflict<SettingsForm>>),
+    /// The change cannot be made (a chapter key that is taken or not a key), with a
+    /// message key saying why.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -298,6 +302,38 @@ pub async fn save_settings(
     })
     .await?;
     settings(db, root, id).await
+}
+
+/// Adds, moves or removes a chapter: its files (and its practice check) are renamed or
+/// removed, and every chapter keeps its key.
+pub async fn restructure(
+    db: &Db,
+    root: OrganisationId,
+    id: DraftId,
+    change: Structure,
+    by: UserId,
+    now: NaiveDateTime,
+) -> Result<(), StudioError> {
+    db.write(move |conn| {
+        owned(conn, root, id)?;
+        let files = folder(conn, id)?;
+        let writes = chapters::restructure(&files, &change).map_err(StudioError::Refused)?;
+        for (path, bytes) in &writes {
+            match bytes {
+                Some(bytes) => {
+                    let hash = hex(&Sha256::digest(bytes));
+                    db::sources::put_blob(conn, &hash, bytes)?;
+                    db::drafts::set_file(conn, id, path, &hash)?;
+                }
+                None => db::drafts::remove_file(conn, id, path)?,
+            }
+        }
+        if !writes.is_empty() {
+            db::drafts::touch(conn, id, Some(by), now)?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Discards a draft: its files go (the versions that hold the same files keep them).

@@ -303,6 +303,7 @@ impl From<crate::studio::StudioError> for WebError {
             StudioError::Conflict(_) | StudioError::SettingsConflict(_) => {
                 Self::Conflict("studio-conflict")
             }
+            StudioError::Refused(why) => Self::BadRequest(why),
             StudioError::Db(e) => e.into(),
         }
     }

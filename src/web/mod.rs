@@ -181,6 +181,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
             post().to(studio::edit),
         )
         .route("/publish/{org}/studio/{draft}", get().to(studio::draft))
+        .route(
+            "/publish/{org}/studio/{draft}/chapters",
+            post().to(studio::add_chapter),
+        )
+        .route(
+            "/publish/{org}/studio/{draft}/chapters/{chapter}/move",
+            post().to(studio::move_chapter),
+        )
+        .route(
+            "/publish/{org}/studio/{draft}/chapters/{chapter}/remove",
+            post().to(studio::remove_chapter),
+        )
         .service(
             resource("/publish/{org}/studio/{draft}/chapters/{chapter}")
                 .get(studio::chapter)

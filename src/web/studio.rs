@@ -17,7 +17,7 @@ use crate::courses::publish::CourseError;
 use crate::i18n::Lang;
 use crate::model::ids::{DraftId, VersionId};
 use crate::organisations::Organisation;
-use crate::studio::chapters::{ChapterEntry, ChapterForm};
+use crate::studio::chapters::{ChapterEntry, ChapterForm, Structure};
 use crate::studio::settings::{self, SettingsForm};
 use crate::studio::{self, Draft, PreviewError, StudioError};
 
@@ -46,14 +46,25 @@ fn draft_url(organisation: &Organisation, id: DraftId) -> String {
     format!("/publish/{}/studio/{id}", organisation.slug)
 }
 
-/// A draft's page: its chapters, and every problem the checker finds, in the publisher's
-/// language.
+/// A draft's page: its chapters, every problem the checker finds (in the publisher's
+/// language), and the form to add a chapter (as typed, with its mistake, when refused).
 #[derive(Serialize)]
 struct DraftPage<'a> {
     organisation: &'a Organisation,
     draft: Draft,
     chapters: Vec<ChapterEntry>,
     problems: Vec<String>,
+    form: &'a NewChapterForm,
+    errors: HashMap<&'static str, &'static str>,
+}
+
+/// "Add a chapter": its key (part of its address, never changed) and titles.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct NewChapterForm {
+    key: String,
+    title_km: String,
+    title_en: String,
 }
 
 pub async fn draft(
@@ -64,16 +75,110 @@ pub async fn draft(
         ctx, organisation, ..
     } = scope;
     let (_, id) = path.into_inner();
+    draft_page(&ctx, &organisation, id, &NewChapterForm::default(), None).await
+}
+
+async fn draft_page(
+    ctx: &Ctx,
+    organisation: &Organisation,
+    id: DraftId,
+    form: &NewChapterForm,
+    refused: Option<&'static str>,
+) -> Result<HttpResponse, WebError> {
     let overview = studio::overview(&ctx.state.db, organisation.id, id).await?;
-    ctx.render_form_page(
-        "studio/draft.html",
-        &DraftPage {
-            organisation: &organisation,
-            draft: overview.draft,
-            chapters: overview.chapters,
-            problems: described(&overview.problems, ctx.lang),
-        },
+    let page = DraftPage {
+        organisation,
+        draft: overview.draft,
+        chapters: overview.chapters,
+        problems: described(&overview.problems, ctx.lang),
+        form,
+        errors: refused.map(|why| ("key", why)).into_iter().collect(),
+    };
+    let status = match refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    ctx.render_status(status, "studio/draft.html", &ctx.form_page_with(&page)?)
+}
+
+/// Adds a chapter at the end; a key that is taken or not a key is told beside its field.
+pub async fn add_chapter(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId)>,
+    CsrfForm(form): CsrfForm<NewChapterForm>,
+) -> Result<HttpResponse, WebError> {
+    let OrgRole {
+        ctx, organisation, ..
+    } = scope;
+    let (_, id) = path.into_inner();
+    let change = Structure::Add {
+        key: form.key.trim().to_owned(),
+        title_km: form.title_km.clone(),
+        title_en: form.title_en.clone(),
+    };
+    match restructure(&ctx, &organisation, id, change).await {
+        Err(WebError::BadRequest(why)) => {
+            draft_page(&ctx, &organisation, id, &form, Some(why)).await
+        }
+        done => done,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    earlier: Option<String>,
+}
+
+/// Moves a chapter one place earlier or later.
+pub async fn move_chapter(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId, String)>,
+    CsrfForm(form): CsrfForm<MoveForm>,
+) -> Result<HttpResponse, WebError> {
+    let (_, id, key) = path.into_inner();
+    let earlier = form.earlier.is_some();
+    restructure(
+        &scope.ctx,
+        &scope.organisation,
+        id,
+        Structure::Move { key, earlier },
     )
+    .await
+}
+
+/// Removes a chapter with its practice check.
+pub async fn remove_chapter(
+    scope: OrgRole<Publisher>,
+    path: web::Path<(String, DraftId, String)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let (_, id, key) = path.into_inner();
+    restructure(
+        &scope.ctx,
+        &scope.organisation,
+        id,
+        Structure::Remove { key },
+    )
+    .await
+}
+
+async fn restructure(
+    ctx: &Ctx,
+    organisation: &Organisation,
+    id: DraftId,
+    change: Structure,
+) -> Result<HttpResponse, WebError> {
+    let by = ctx.require_viewer()?.user.id;
+    studio::restructure(
+        &ctx.state.db,
+        organisation.id,
+        id,
+        change,
+        by,
+        ctx.state.now(),
+    )
+    .await?;
+    Ok(see_other(draft_url(organisation, id)))
 }
 
 fn described(problems: &[Problem], lang: Lang) -> Vec<String> {

@@ -16,6 +16,7 @@ both_backends!(
     the_second_of_two_saves_of_one_chapter_is_told_and_overwrites_nothing,
     drafts_belong_to_their_organisation,
     the_settings_are_edited_in_a_form_and_checked_as_saved,
+    chapters_are_added_moved_and_removed_keeping_their_keys,
 );
 
 /// Version 1 of the minimal course, published by test-ministry's publisher.
@@ -371,4 +372,87 @@ async fn the_settings_are_edited_in_a_form_and_checked_as_saved(backend: Backend
     assert!(toml.contains("pass_mark = 70"), "{toml}");
     assert!(toml.contains("# Who signs"), "the comments stay: {toml}");
     assert!(!toml.contains("final_from_start"), "{toml}");
+}
+
+async fn chapters_are_added_moved_and_removed_keeping_their_keys(backend: Backend) {
+    let app = spawn!(backend);
+    let publisher = published(&app).await;
+    let draft = edit(&publisher).await;
+    let keys = |html: &str| -> Vec<String> { texts(html, "ol.chapters li small") };
+    let add = format!("{draft}/chapters");
+    let response = publisher
+        .submit(
+            &draft,
+            &add,
+            &[
+                ("key", "ramps"),
+                ("title_km", "ជម្រាល"),
+                ("title_en", "Ramps"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), draft);
+    let (_, html) = publisher.get_html(&draft).await;
+    assert_eq!(keys(&html), ["water", "latrines", "ramps"]);
+
+    // A key that is taken, or not a key: told beside the field, the titles kept.
+    for (key, why) in [
+        ("ramps", "studio-key-taken"),
+        ("Ramps & paths", "studio-key-invalid"),
+    ] {
+        let response = publisher
+            .submit(
+                &draft,
+                &add,
+                &[("key", key), ("title_km", ""), ("title_en", "Paths")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert_eq!(
+            texts(&html, "#key-error"),
+            [sala::i18n::translate(sala::i18n::Lang::Km, why)]
+        );
+        assert_eq!(attribute(&html, "#title_en", "value"), "Paths");
+    }
+
+    // Moved one place earlier; removed with its practice check.
+    let response = publisher
+        .submit(
+            &draft,
+            &format!("{draft}/chapters/ramps/move"),
+            &[("earlier", "1")],
+        )
+        .await;
+    assert_eq!(location(&response), draft);
+    let (_, html) = publisher.get_html(&draft).await;
+    assert_eq!(keys(&html), ["water", "ramps", "latrines"]);
+    publisher
+        .submit(&draft, &format!("{draft}/chapters/water/remove"), &[])
+        .await;
+    let (_, html) = publisher.get_html(&draft).await;
+    assert_eq!(keys(&html), ["ramps", "latrines"]);
+    let files = app
+        .db
+        .read(|conn| {
+            let ministry = sala::db::organisations::find_by_slug(conn, "test-ministry")?.unwrap();
+            let drafts = sala::db::drafts::of_organisations(conn, &[ministry.id])?;
+            sala::db::drafts::files(conn, drafts[0].id)
+        })
+        .await
+        .unwrap();
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert!(names.contains(&"chapters/01-ramps.en.md"), "{names:?}");
+    assert!(names.contains(&"chapters/02-latrines.km.md"), "{names:?}");
+    assert!(names.contains(&"quizzes/02-latrines.toml"), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("water")), "{names:?}");
+    // The new chapter opens in its editor with its titles.
+    let (status, html) = publisher.get_html(&format!("{draft}/chapters/ramps")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(field(&fields(&html), "title_en"), "Ramps");
+    // Moving or removing a chapter the draft does not have is refused.
+    let response = publisher
+        .submit(&draft, &format!("{draft}/chapters/nowhere/remove"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
