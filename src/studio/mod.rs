@@ -69,6 +69,19 @@ fn folder(conn: &mut DbConnection, id: DraftId) -> Result<SourceFiles, DbError> 
     })
 }
 
+/// The draft `id` with its folder, when `root`'s publishers may work on it.
+async fn opened(
+    db: &Db,
+    root: OrganisationId,
+    id: DraftId,
+) -> Result<(Draft, SourceFiles), StudioError> {
+    db.read(move |conn| {
+        let draft = owned(conn, root, id)?;
+        Ok((draft, folder(conn, id)?))
+    })
+    .await
+}
+
 /// Starts a draft from a published version (or a draft version) of a course of `root` or
 /// an organisation below it: the draft holds the version's folder.
 pub async fn start(
@@ -121,12 +134,7 @@ pub struct Overview {
 }
 
 pub async fn overview(db: &Db, root: OrganisationId, id: DraftId) -> Result<Overview, StudioError> {
-    let (draft, files) = db
-        .read(move |conn| {
-            let draft = owned(conn, root, id)?;
-            Ok::<_, StudioError>((draft, folder(conn, id)?))
-        })
-        .await?;
+    let (draft, files) = opened(db, root, id).await?;
     let problems = checked(files.clone()).await;
     Ok(Overview {
         draft,
@@ -160,12 +168,7 @@ pub async fn chapter(
     id: DraftId,
     key: String,
 ) -> Result<ChapterPage, StudioError> {
-    let (draft, files) = db
-        .read(move |conn| {
-            let draft = owned(conn, root, id)?;
-            Ok::<_, StudioError>((draft, folder(conn, id)?))
-        })
-        .await?;
+    let (draft, files) = opened(db, root, id).await?;
     let at = chapters::find(&files, &key).ok_or(StudioError::NotFound)?;
     let form = chapters::read(&files, &at);
     let problems = of_chapter(checked(files).await, &at);
@@ -258,12 +261,7 @@ pub async fn settings(
     root: OrganisationId,
     id: DraftId,
 ) -> Result<SettingsPage, StudioError> {
-    let (draft, files) = db
-        .read(move |conn| {
-            let draft = owned(conn, root, id)?;
-            Ok::<_, StudioError>((draft, folder(conn, id)?))
-        })
-        .await?;
+    let (draft, files) = opened(db, root, id).await?;
     let form = settings::read(&files);
     let problems = checked(files)
         .await
